@@ -1,0 +1,81 @@
+/// Batch normalisation in training mode over `[N, C, …]`, one pass of statistics per channel.
+extension Kernels {
+    /// Returns `(y, batchMean [C], invStd [C], biasedVariance [C])`.
+    static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> (Tensor, Tensor, Tensor, Tensor) {
+        precondition(x.rank >= 2, "batchNorm: input must be [N, C, …], got \(x.shape)")
+        let n = x.shape[0], c = x.shape[1]
+        let plane = x.shape[2...].reduce(1, *)
+        let m = n * plane
+        precondition(m > 1, "batchNorm in training mode needs more than one value per channel, got input \(x.shape)")
+        let xc = x.contiguous()
+        let y = Tensor.empty(x.shape, dtype: x.dtype)
+        let mean = Tensor.empty([c], dtype: x.dtype), invStd = Tensor.empty([c], dtype: x.dtype), varT = Tensor.empty([c], dtype: x.dtype)
+        func run<T: KFloat>(_: T.Type) {
+            let s = xc.pointer(as: T.self), d = y.pointer(as: T.self)
+            let mp = mean.pointer(as: T.self), ip = invStd.pointer(as: T.self), vp = varT.pointer(as: T.self)
+            let wp = weight?.contiguous().pointer(as: T.self), bp = bias?.contiguous().pointer(as: T.self)
+            Parallel.forEachChunk(c, costPerItem: 3 * m) { r in
+                for ch in r {
+                    var sum: T = 0
+                    for b in 0..<n { sum += runSum(s + (b * c + ch) * plane, plane, 1) }
+                    let mu = sum / T(m)
+                    var sq: T = 0
+                    for b in 0..<n {
+                        let p = s + (b * c + ch) * plane
+                        for i in 0..<plane { let v = p[i] - mu; sq += v * v }
+                    }
+                    let variance = sq / T(m)
+                    let inv = 1 / (variance + T(epsilon)).squareRoot()
+                    mp[ch] = mu; ip[ch] = inv; vp[ch] = variance
+                    let scale = inv * (wp?[ch] ?? 1), shift = (bp?[ch] ?? 0) - mu * scale
+                    for b in 0..<n {
+                        let p = s + (b * c + ch) * plane, q = d + (b * c + ch) * plane
+                        for i in 0..<plane { q[i] = p[i] * scale + shift }
+                    }
+                }
+            }
+        }
+        dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+        return (y, mean, invStd, varT)
+    }
+
+    static func batchNormBackward(input x: Tensor, weight: Tensor?, mean: Tensor, invStd: Tensor, gradient g: Tensor)
+        -> (input: Tensor, weight: Tensor, bias: Tensor) {
+        let n = x.shape[0], c = x.shape[1]
+        let plane = x.shape[2...].reduce(1, *)
+        let m = n * plane
+        let xc = x.contiguous(), gc = g.contiguous()
+        let gx = Tensor.empty(x.shape, dtype: x.dtype)
+        let gw = Tensor.empty([c], dtype: x.dtype), gb = Tensor.empty([c], dtype: x.dtype)
+        func run<T: KFloat>(_: T.Type) {
+            let s = xc.pointer(as: T.self), gp = gc.pointer(as: T.self), d = gx.pointer(as: T.self)
+            let mp = mean.pointer(as: T.self), ip = invStd.pointer(as: T.self)
+            let wp = weight?.contiguous().pointer(as: T.self)
+            let gwp = gw.pointer(as: T.self), gbp = gb.pointer(as: T.self)
+            Parallel.forEachChunk(c, costPerItem: 3 * m) { r in
+                for ch in r {
+                    let mu = mp[ch], inv = ip[ch]
+                    var sumG: T = 0, sumGX: T = 0
+                    for b in 0..<n {
+                        let p = s + (b * c + ch) * plane, q = gp + (b * c + ch) * plane
+                        for i in 0..<plane { sumG += q[i]; sumGX += q[i] * (p[i] - mu) }
+                    }
+                    sumGX *= inv  // Σ g·x̂
+                    gbp[ch] = sumG
+                    gwp[ch] = sumGX
+                    let k = (wp?[ch] ?? 1) * inv / T(m)
+                    let meanG = sumG, meanGX = sumGX
+                    for b in 0..<n {
+                        let p = s + (b * c + ch) * plane, q = gp + (b * c + ch) * plane, o = d + (b * c + ch) * plane
+                        for i in 0..<plane {
+                            let xhat = (p[i] - mu) * inv
+                            o[i] = k * (T(m) * q[i] - meanG - xhat * meanGX)
+                        }
+                    }
+                }
+            }
+        }
+        dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+        return (gx, gw, gb)
+    }
+}

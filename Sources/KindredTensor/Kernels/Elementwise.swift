@@ -1,0 +1,259 @@
+import Foundation
+import RealModule
+
+/// CPU kernels. Each works on contiguous or strided views and is generic over ``KFloat``.
+enum Kernels {}
+
+/// Calls `body` with the Swift scalar type of `dtype`.
+@inline(__always)
+func dispatch<R>(_ dtype: DType, _ f32: () -> R, _ f64: () -> R) -> R {
+    switch dtype {
+    case .float32: return f32()
+    case .float64: return f64()
+    }
+}
+
+extension Kernels {
+    /// `dst[i] = f(src[i])` over `n` elements, in parallel chunks.
+    @inline(__always)
+    static func map<T: KFloat>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int, cost: Int = 1, _ f: (T) -> T) {
+        Parallel.forEachChunk(n, costPerItem: cost) { r in
+            for i in r { dst[i] = f(src[i]) }
+        }
+    }
+
+    /// `dst[i] = f(a[i], b[i])` over `n` elements, in parallel chunks.
+    @inline(__always)
+    static func zip<T: KFloat>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int, cost: Int = 1, _ f: (T, T) -> T) {
+        Parallel.forEachChunk(n, costPerItem: cost) { r in
+            for i in r { dst[i] = f(a[i], b[i]) }
+        }
+    }
+
+    static func erf<T: KFloat>(_ x: T) -> T {
+        if T.self == Float.self { return T(Foundation.erff(Float(x))) }
+        return T(Foundation.erf(Double(x)))
+    }
+
+    @inline(__always)
+    static func applyUnary<T: KFloat>(_ op: UnaryOp, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+        switch op {
+        case .negate: map(s, d, n) { -$0 }
+        case .exp: map(s, d, n, cost: 8) { T.exp($0) }
+        case .log: map(s, d, n, cost: 8) { T.log($0) }
+        case .sqrt: map(s, d, n, cost: 4) { $0.squareRoot() }
+        case .abs: map(s, d, n) { Swift.abs($0) }
+        case .sigmoid: map(s, d, n, cost: 8) { x in x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x)) }
+        case .tanh: map(s, d, n, cost: 8) { T.tanh($0) }
+        case .relu: map(s, d, n) { $0 > 0 ? $0 : 0 }
+        case .gelu:
+            let r = 1 / T.sqrt(2)
+            map(s, d, n, cost: 8) { x in x * (1 + erf(x * r)) / 2 }
+        case .softplus:
+            // PyTorch's threshold: x > 20 → x.
+            map(s, d, n, cost: 8) { x in x > 20 ? x : T.log(onePlus: T.exp(x)) }
+        case .sin: map(s, d, n, cost: 8) { T.sin($0) }
+        case .cos: map(s, d, n, cost: 8) { T.cos($0) }
+        case .square: map(s, d, n) { $0 * $0 }
+        case .reciprocal: map(s, d, n) { 1 / $0 }
+        case .affine(let a, let b):
+            let sa = T(a), sb = T(b)
+            map(s, d, n) { $0 * sa + sb }
+        case .power(let p):
+            let tp = T(p)
+            if p == 2 { map(s, d, n) { $0 * $0 } } else if p == 0.5 { map(s, d, n) { $0.squareRoot() } } else {
+                map(s, d, n, cost: 16) { T.pow($0, tp) }
+            }
+        case .leakyRelu(let slope):
+            let ts = T(slope)
+            map(s, d, n) { $0 > 0 ? $0 : $0 * ts }
+        case .clamp(let lo, let hi):
+            let l = T(lo), h = T(hi)
+            map(s, d, n) { x in x < l ? l : (x > h ? h : x) }
+        }
+    }
+
+    /// Elementwise `op(x)` into a new contiguous tensor.
+    static func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor {
+        let xc = x.contiguous()
+        let out = Tensor.empty(x.shape, dtype: x.dtype)
+        let n = x.count
+        dispatch(x.dtype, {
+            applyUnary(op, xc.pointer(as: Float.self), out.pointer(as: Float.self), n)
+        }, {
+            applyUnary(op, xc.pointer(as: Double.self), out.pointer(as: Double.self), n)
+        })
+        return out
+    }
+
+    @inline(__always)
+    static func applyUnaryBackward<T: KFloat>(_ op: UnaryOp, _ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ g: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+        Parallel.forEachChunk(n, costPerItem: 4) { r in
+            switch op {
+            case .negate: for i in r { d[i] = -g[i] }
+            case .exp: for i in r { d[i] = g[i] * y[i] }
+            case .log: for i in r { d[i] = g[i] / x[i] }
+            case .sqrt: for i in r { d[i] = g[i] / (2 * y[i]) }
+            case .abs: for i in r { d[i] = x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0) }
+            case .sigmoid: for i in r { d[i] = g[i] * y[i] * (1 - y[i]) }
+            case .tanh: for i in r { d[i] = g[i] * (1 - y[i] * y[i]) }
+            case .relu: for i in r { d[i] = x[i] > 0 ? g[i] : 0 }
+            case .gelu:
+                let r2 = 1 / T.sqrt(2)
+                let c = 1 / T.sqrt(2 * T.pi)
+                for i in r {
+                    let v = x[i]
+                    d[i] = g[i] * ((1 + erf(v * r2)) / 2 + v * c * T.exp(-v * v / 2))
+                }
+            case .softplus:
+                for i in r {
+                    let v = x[i]
+                    d[i] = v > 20 ? g[i] : g[i] / (1 + T.exp(-v))
+                }
+            case .sin: for i in r { d[i] = g[i] * T.cos(x[i]) }
+            case .cos: for i in r { d[i] = -g[i] * T.sin(x[i]) }
+            case .square: for i in r { d[i] = 2 * g[i] * x[i] }
+            case .reciprocal: for i in r { d[i] = -g[i] * y[i] * y[i] }
+            case .affine(let a, _):
+                let ta = T(a)
+                for i in r { d[i] = g[i] * ta }
+            case .power(let p):
+                let tp = T(p)
+                for i in r { d[i] = g[i] * tp * T.pow(x[i], tp - 1) }
+            case .leakyRelu(let slope):
+                let ts = T(slope)
+                for i in r { d[i] = x[i] > 0 ? g[i] : g[i] * ts }
+            case .clamp(let lo, let hi):
+                let l = T(lo), h = T(hi)
+                for i in r { d[i] = (x[i] >= l && x[i] <= h) ? g[i] : 0 }
+            }
+        }
+    }
+
+    /// Gradient of `op` at input `x` with output `y`, given upstream `g`.
+    static func unaryBackward(_ op: UnaryOp, input x: Tensor, output y: Tensor, gradient g: Tensor) -> Tensor {
+        let xc = x.contiguous(), yc = y.contiguous(), gc = g.contiguous()
+        let out = Tensor.empty(x.shape, dtype: x.dtype)
+        dispatch(x.dtype, {
+            applyUnaryBackward(op, xc.pointer(as: Float.self), yc.pointer(as: Float.self), gc.pointer(as: Float.self), out.pointer(as: Float.self), x.count)
+        }, {
+            applyUnaryBackward(op, xc.pointer(as: Double.self), yc.pointer(as: Double.self), gc.pointer(as: Double.self), out.pointer(as: Double.self), x.count)
+        })
+        return out
+    }
+
+    /// `f(a, b)` with NumPy broadcasting into a new contiguous tensor of the broadcast shape.
+    @inline(__always)
+    static func broadcastZip<T: KFloat>(_ a: Tensor, _ b: Tensor, _: T.Type, cost: Int = 1, _ f: (T, T) -> T) -> Tensor {
+        guard let shape = Layout.broadcastShape(a.shape, b.shape) else {
+            preconditionFailure("shapes \(a.shape) and \(b.shape) cannot be broadcast together")
+        }
+        let out = Tensor.empty(shape, dtype: a.dtype)
+        let d = out.pointer(as: T.self)
+        let n = out.count
+        if a.shape == b.shape && a.isContiguous && b.isContiguous {
+            zip(a.pointer(as: T.self), b.pointer(as: T.self), d, n, cost: cost, f)
+            return out
+        }
+        if b.count == 1 && a.shape == shape && a.isContiguous {
+            let bv = b.pointer(as: T.self)[0]
+            map(a.pointer(as: T.self), d, n, cost: cost) { f($0, bv) }
+            return out
+        }
+        if a.count == 1 && b.shape == shape && b.isContiguous {
+            let av = a.pointer(as: T.self)[0]
+            map(b.pointer(as: T.self), d, n, cost: cost) { f(av, $0) }
+            return out
+        }
+        let la = a.layout.broadcast(to: shape)!, lb = b.layout.broadcast(to: shape)!
+        let (cshape, cstrides) = Strided.coalesce(shape: shape, strides: [la.strides, lb.strides])
+        let pa = a.storage.pointer(as: T.self), pb = b.storage.pointer(as: T.self)
+        let runs = Strided.runCount(cshape)
+        let inner = cshape.last ?? 1
+        let sa = cstrides[0].last ?? 1, sb = cstrides[1].last ?? 1
+        Parallel.forEachChunk(runs, costPerItem: inner * cost) { range in
+            Strided.forEachRun(shape: cshape, strides: cstrides, offsets: [la.offset, lb.offset], outer: range) { o, pos, m in
+                let dp = d + o * m
+                let ap = pa + pos[0], bp = pb + pos[1]
+                if sa == 1 && sb == 1 { for i in 0..<m { dp[i] = f(ap[i], bp[i]) } } else if sa == 1 && sb == 0 {
+                    let bv = bp[0]; for i in 0..<m { dp[i] = f(ap[i], bv) }
+                } else if sa == 0 && sb == 1 {
+                    let av = ap[0]; for i in 0..<m { dp[i] = f(av, bp[i]) }
+                } else { for i in 0..<m { dp[i] = f(ap[i * sa], bp[i * sb]) } }
+            }
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func applyBinary<T: KFloat>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ t: T.Type) -> Tensor {
+        switch op {
+        case .add: return broadcastZip(a, b, T.self) { $0 + $1 }
+        case .subtract: return broadcastZip(a, b, T.self) { $0 - $1 }
+        case .multiply: return broadcastZip(a, b, T.self) { $0 * $1 }
+        case .divide: return broadcastZip(a, b, T.self) { $0 / $1 }
+        case .power: return broadcastZip(a, b, T.self, cost: 16) { T.pow($0, $1) }
+        case .maximum: return broadcastZip(a, b, T.self) { $0 >= $1 ? $0 : $1 }
+        case .minimum: return broadcastZip(a, b, T.self) { $0 <= $1 ? $0 : $1 }
+        }
+    }
+
+    /// `op(a, b)` with broadcasting.
+    static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.dtype == b.dtype, "\(op): dtypes \(a.dtype) and \(b.dtype) differ; cast one with cast(to:)")
+        return dispatch(a.dtype, { applyBinary(op, a, b, Float.self) }, { applyBinary(op, a, b, Double.self) })
+    }
+
+    /// The kinds of elementwise comparison.
+    enum Comparison { case less, lessEqual, greater, greaterEqual, equal, notEqual }
+
+    /// 1 where the comparison holds, else 0 (broadcast).
+    static func compare(_ c: Comparison, _ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.dtype == b.dtype, "comparison: dtypes \(a.dtype) and \(b.dtype) differ")
+        func run<T: KFloat>(_: T.Type) -> Tensor {
+            switch c {
+            case .less: return broadcastZip(a, b, T.self) { $0 < $1 ? 1 : 0 }
+            case .lessEqual: return broadcastZip(a, b, T.self) { $0 <= $1 ? 1 : 0 }
+            case .greater: return broadcastZip(a, b, T.self) { $0 > $1 ? 1 : 0 }
+            case .greaterEqual: return broadcastZip(a, b, T.self) { $0 >= $1 ? 1 : 0 }
+            case .equal: return broadcastZip(a, b, T.self) { $0 == $1 ? 1 : 0 }
+            case .notEqual: return broadcastZip(a, b, T.self) { $0 != $1 ? 1 : 0 }
+            }
+        }
+        return dispatch(a.dtype, { run(Float.self) }, { run(Double.self) })
+    }
+
+    /// `condition != 0 ? a : b` with broadcasting of all three.
+    static func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        guard let s1 = Layout.broadcastShape(a.shape, b.shape), let shape = Layout.broadcastShape(s1, condition.shape) else {
+            preconditionFailure("where: shapes \(condition.shape), \(a.shape), \(b.shape) cannot be broadcast together")
+        }
+        let c = condition.cast(to: a.dtype).expanded(to: shape).contiguous()
+        let ac = a.expanded(to: shape).contiguous(), bc = b.expanded(to: shape).contiguous()
+        let out = Tensor.empty(shape, dtype: a.dtype)
+        func run<T: KFloat>(_: T.Type) {
+            let cp = c.pointer(as: T.self), ap = ac.pointer(as: T.self), bp = bc.pointer(as: T.self), d = out.pointer(as: T.self)
+            Parallel.forEachChunk(out.count) { r in for i in r { d[i] = cp[i] != 0 ? ap[i] : bp[i] } }
+        }
+        dispatch(a.dtype, { run(Float.self) }, { run(Double.self) })
+        return out
+    }
+
+    /// Converts to another dtype (a contiguous copy).
+    static func cast(_ x: Tensor, to dtype: DType) -> Tensor {
+        let xc = x.contiguous()
+        let out = Tensor.empty(x.shape, dtype: dtype)
+        let n = x.count
+        switch (x.dtype, dtype) {
+        case (.float32, .float64):
+            let s = xc.pointer(as: Float.self), d = out.pointer(as: Double.self)
+            for i in 0..<n { d[i] = Double(s[i]) }
+        case (.float64, .float32):
+            let s = xc.pointer(as: Double.self), d = out.pointer(as: Float.self)
+            for i in 0..<n { d[i] = Float(s[i]) }
+        default:
+            memcpy(out.storage.base, xc.storage.base + xc.layout.offset * dtype.byteSize, n * dtype.byteSize)
+        }
+        return out
+    }
+}
