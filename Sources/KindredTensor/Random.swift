@@ -106,3 +106,30 @@ extension Tensor {
         return self * mask
     }
 }
+
+import Foundation
+
+/// The process-wide generator used where no generator is passed (layer initialisation, dropout).
+/// `GlobalRandom.seed(42)` fixes them all, like `torch.manual_seed`.
+public enum GlobalRandom {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var generator = RandomGenerator(seed: 0)
+
+    /// Re-seeds the global generator.
+    public static func seed(_ seed: UInt64) {
+        lock.lock(); defer { lock.unlock() }
+        generator = RandomGenerator(seed: seed)
+    }
+
+    /// Runs `body` with exclusive access to the global generator.
+    public static func withGenerator<R>(_ body: (inout RandomGenerator) throws -> R) rethrows -> R {
+        lock.lock(); defer { lock.unlock() }
+        return try body(&generator)
+    }
+
+    /// The global generator's state (for checkpoints).
+    public static var state: [UInt64] {
+        get { withGenerator { $0.state } }
+        set { withGenerator { $0 = RandomGenerator(state: newValue) } }
+    }
+}
