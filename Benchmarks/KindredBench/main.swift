@@ -1,1 +1,119 @@
-print("bench")
+import Foundation
+import KindredNN
+
+// Kindred's side of the peer comparison (Benchmarks/run.sh runs this and Benchmarks/torch_bench.py
+// in the same session and prints the ratios). Prints one JSON object.
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func time(_ body: () -> Void) -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+/// Median seconds of `n` runs after `warm` warm-ups.
+func bench(warm: Int, n: Int, _ body: () -> Void) -> (median: Double, min: Double) {
+    var ts: [Double] = []
+    for i in 0..<(warm + n) {
+        let t = time(body)
+        if i >= warm { ts.append(t) }
+    }
+    return (median(ts), ts.min() ?? 0)
+}
+
+/// Plain Adam (PyTorch defaults), fused per parameter.
+final class BenchAdam {
+    let params: [Tensor]
+    var m: [[Float]], v: [[Float]]
+    var t = 0
+    init(_ params: [Tensor]) {
+        self.params = params
+        m = params.map { [Float](repeating: 0, count: $0.count) }
+        v = m
+    }
+    func step(lr: Float = 1e-3, b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8) {
+        t += 1
+        let c1 = 1 - Float(Foundation.pow(Double(b1), Double(t))), c2 = 1 - Float(Foundation.pow(Double(b2), Double(t)))
+        for (k, p) in params.enumerated() {
+            guard let g = p.grad?.contiguous() else { continue }
+            let pp = p.storage.pointer(as: Float.self) + p.layout.offset
+            let gp = g.storage.pointer(as: Float.self) + g.layout.offset
+            m[k].withUnsafeMutableBufferPointer { mb in
+                v[k].withUnsafeMutableBufferPointer { vb in
+                    for i in 0..<p.count {
+                        mb[i] = b1 * mb[i] + (1 - b1) * gp[i]
+                        vb[i] = b2 * vb[i] + (1 - b2) * gp[i] * gp[i]
+                        pp[i] -= lr * (mb[i] / c1) / ((vb[i] / c2).squareRoot() + eps)
+                    }
+                }
+            }
+        }
+    }
+}
+
+var rng = RandomGenerator(seed: 0)
+GlobalRandom.seed(0)
+var result: [String: Any] = ["blas": BLAS.configuration, "threads": Parallel.threadCount]
+let only = CommandLine.arguments.dropFirst().first
+
+// sgemm 1024³
+if only == nil || only == "sgemm" {
+    let n = 1024
+    let a = Tensor.normal([n, n], generator: &rng), b = Tensor.normal([n, n], generator: &rng)
+    let r = bench(warm: 3, n: 20) { _ = a.matmul(b) }
+    result["sgemm_gflops"] = 2 * pow(Double(n), 3) / r.median / 1e9
+}
+
+func stepBench(_ model: some Layer, input: Tensor, warm: Int = 10, n: Int = 50, loss: (Tensor) -> Tensor) -> (Double, Double) {
+    let opt = BenchAdam(model.parameters())
+    model.train()
+    let r = bench(warm: warm, n: n) {
+        let l = loss(model(input))
+        model.zeroGrad()
+        l.backward()
+        opt.step()
+    }
+    return (r.median * 1e3, r.min * 1e3)
+}
+
+if only == nil || only == "cnn" {
+    let x = Tensor.normal([160, 1, 28, 28], generator: &rng)
+    let net = EmbeddingCNN()
+    let (med, mn) = stepBench(net, input: x) { e in e.squared().sum() * 0 + e.sliced(axis: 1, range: 0..<1).mean() }
+    result["cnn_step_ms"] = med
+    result["cnn_step_min_ms"] = mn
+    net.eval()
+    result["cnn_fwd_eval_ms"] = bench(warm: 5, n: 30) { withoutGradients { _ = net(x) } }.median * 1e3
+}
+
+if only == nil || only == "conv" {
+    // conv2d forward+backward throughput on the reference CNN's middle layer shape.
+    let x = Tensor.normal([160, 32, 14, 14], generator: &rng).requiringGradient()
+    let w = Tensor.normal([64, 32, 3, 3], generator: &rng).requiringGradient()
+    let flopCount: Int = 3 * 2 * 160 * 64 * 32 * 9 * 14 * 14
+    let flops = Double(flopCount)
+    let r = bench(warm: 3, n: 20) {
+        let y = x.conv2d(weight: w, padding: (1, 1))
+        y.backward(Tensor.ones(y.shape))
+    }
+    result["conv_fwd_bwd_gflops"] = flops / r.median / 1e9
+}
+
+if only == nil || only == "resnet" {
+    let x = Tensor.normal([32, 3, 64, 64], generator: &rng)
+    let labels = (0..<32).map { _ in rng.nextInt(below: 1000) }
+    let net = ResNet18()
+    result["resnet18_params"] = net.parameterCount
+    let (med, mn) = stepBench(net, input: x) { crossEntropy(logits: $0, targets: labels) }
+    result["resnet18_step_ms"] = med
+    result["resnet18_step_min_ms"] = mn
+    net.eval()
+    result["resnet18_fwd_eval_ms"] = bench(warm: 3, n: 20) { withoutGradients { _ = net(x) } }.median * 1e3
+}
+
+let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+print(String(decoding: data, as: UTF8.self))

@@ -1,2 +1,16 @@
+import ArgumentParser
+import Foundation
 import KindredNN
-print("kindred")
+
+BLAS.relaunchWithFastKernelsIfNeeded()
+
+/// The `kindred` command.
+struct Kindred: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kindred",
+        abstract: "Deep metric learning in Swift: train, evaluate and search embedding models.",
+        subcommands: [Info.self]
+    )
+}
+
+Kindred.main()
