@@ -1,5 +1,12 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// KINDRED_NATIVE=1 (set by scripts/cpu-env, which every script sources) compiles Kindred's own
+// kernels for this machine's CPU (AVX2/AVX-512 instead of baseline SSE2). It is opt-in because
+// SwiftPM refuses unsafe flags in a package used as a dependency.
+let native = ProcessInfo.processInfo.environment["KINDRED_NATIVE"] == "1"
+let kernelFlags: [SwiftSetting] = native ? [.unsafeFlags(["-target-cpu", "native"])] : []
 
 // Kindred: deep metric learning in Swift.
 // Layers import only downward: KindredTensor ← KindredNN ← (KindredData, KindredMetric) ← kindred.
@@ -30,7 +37,8 @@ let package = Package(
             dependencies: [
                 "CKindredBLAS",
                 .product(name: "RealModule", package: "swift-numerics"),
-            ]
+            ],
+            swiftSettings: kernelFlags
         ),
         .target(name: "KindredNN", dependencies: ["KindredTensor"]),
         .executableTarget(

@@ -15,13 +15,30 @@ func time(_ body: () -> Void) -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
 }
 
+/// Process CPU seconds (user + system), all threads.
+func cpuSeconds() -> Double {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
+/// CPU seconds per run of the last `bench` (a load-insensitive figure for tuning).
+var lastCPUPerRun = 0.0
+
 /// Median seconds of `n` runs after `warm` warm-ups.
 func bench(warm: Int, n: Int, _ body: () -> Void) -> (median: Double, min: Double) {
     var ts: [Double] = []
+    var cpu0 = 0.0
     for i in 0..<(warm + n) {
+        if i == warm { cpu0 = cpuSeconds() }
         let t = time(body)
         if i >= warm { ts.append(t) }
     }
+    lastCPUPerRun = (cpuSeconds() - cpu0) / Double(n)
     return (median(ts), ts.min() ?? 0)
 }
 
@@ -80,12 +97,37 @@ func stepBench(_ model: some Layer, input: Tensor, warm: Int = 10, n: Int = 50, 
     return (r.median * 1e3, r.min * 1e3)
 }
 
+if only == "ops" {
+    let x = Tensor.normal([160, 32, 28, 28], generator: &rng)
+    var r = bench(warm: 3, n: 20) { _ = x.maxPool2d(kernel: (2, 2)) }
+    result["maxpool_ms"] = r.median * 1e3
+    result["maxpool_cpu_ms"] = lastCPUPerRun * 1e3
+    r = bench(warm: 3, n: 20) { _ = x.relu() }
+    result["relu_ms"] = r.median * 1e3
+    result["relu_cpu_ms"] = lastCPUPerRun * 1e3
+    r = bench(warm: 3, n: 20) { _ = x * 2.0 }
+    result["scale_ms"] = r.median * 1e3
+    r = bench(warm: 3, n: 20) { _ = x + x }
+    result["add_ms"] = r.median * 1e3
+    r = bench(warm: 3, n: 20) { _ = x.exp() }
+    result["exp_ms"] = r.median * 1e3
+}
+
+if only == "cnn-eval" {
+    let x = Tensor.normal([160, 1, 28, 28], generator: &rng)
+    let net = EmbeddingCNN()
+    net.eval()
+    result["cnn_fwd_eval_ms"] = bench(warm: 5, n: 30) { withoutGradients { _ = net(x) } }.median * 1e3
+    result["cnn_fwd_eval_cpu_ms"] = lastCPUPerRun * 1e3
+}
+
 if only == nil || only == "cnn" {
     let x = Tensor.normal([160, 1, 28, 28], generator: &rng)
     let net = EmbeddingCNN()
     let (med, mn) = stepBench(net, input: x) { e in e.squared().sum() * 0 + e.sliced(axis: 1, range: 0..<1).mean() }
     result["cnn_step_ms"] = med
     result["cnn_step_min_ms"] = mn
+    result["cnn_step_cpu_ms"] = lastCPUPerRun * 1e3
     net.eval()
     result["cnn_fwd_eval_ms"] = bench(warm: 5, n: 30) { withoutGradients { _ = net(x) } }.median * 1e3
 }
@@ -111,6 +153,7 @@ if only == nil || only == "resnet" {
     let (med, mn) = stepBench(net, input: x) { crossEntropy(logits: $0, targets: labels) }
     result["resnet18_step_ms"] = med
     result["resnet18_step_min_ms"] = mn
+    result["resnet18_step_cpu_ms"] = lastCPUPerRun * 1e3
     net.eval()
     result["resnet18_fwd_eval_ms"] = bench(warm: 3, n: 20) { withoutGradients { _ = net(x) } }.median * 1e3
 }

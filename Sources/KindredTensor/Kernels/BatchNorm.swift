@@ -79,3 +79,28 @@ extension Kernels {
         return (gx, gw, gb)
     }
 }
+
+extension Kernels {
+    /// `y[n, c, …] = x[n, c, …]·scale[c] + shift[c]` in one pass (batch norm at inference).
+    static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+        precondition(x.rank >= 2 && scale.count == x.shape[1] && shift.count == x.shape[1],
+                     "batchNorm: statistics of \(scale.count) channels for input \(x.shape)")
+        let n = x.shape[0], c = x.shape[1]
+        let plane = x.shape[2...].reduce(1, *)
+        let xc = x.contiguous(), sc = scale.cast(to: x.dtype).contiguous(), hc = shift.cast(to: x.dtype).contiguous()
+        let y = Tensor.empty(x.shape, dtype: x.dtype)
+        func run<T: KFloat>(_: T.Type) {
+            let s = xc.pointer(as: T.self), d = y.pointer(as: T.self)
+            let sp = sc.pointer(as: T.self), hp = hc.pointer(as: T.self)
+            Parallel.forEachChunk(n * c, costPerItem: plane) { r in
+                for t in r {
+                    let a = sp[t % c], b = hp[t % c]
+                    let p = s + t * plane, q = d + t * plane
+                    for i in 0..<plane { q[i] = p[i] * a + b }
+                }
+            }
+        }
+        dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
+        return y
+    }
+}

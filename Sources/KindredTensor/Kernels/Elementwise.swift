@@ -13,18 +13,99 @@ func dispatch<R>(_ dtype: DType, _ f32: () -> R, _ f64: () -> R) -> R {
     }
 }
 
+/// A scalar function applied elementwise. Kernels take these as concrete generic types, not
+/// closures: a closure captured by a parallel chunk is called indirectly per element and stops
+/// vectorisation (measured 5× slower).
+protocol UnaryFunction {
+    associatedtype Scalar: KFloat
+    func callAsFunction(_ x: Scalar) -> Scalar
+}
+
+/// A scalar function of two arguments applied elementwise (see ``UnaryFunction``).
+protocol BinaryFunction {
+    associatedtype Scalar: KFloat
+    func callAsFunction(_ a: Scalar, _ b: Scalar) -> Scalar
+}
+
+/// Elementwise functions, one small type each.
+enum Fn {
+    struct Negate<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { -x } }
+    struct Exp<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { T.exp(x) } }
+    struct Log<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { T.log(x) } }
+    struct Sqrt<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { x.squareRoot() } }
+    struct Abs<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { Swift.abs(x) } }
+    struct Sigmoid<T: KFloat>: UnaryFunction {
+        @inline(__always) func callAsFunction(_ x: T) -> T { x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x)) }
+    }
+    struct Tanh<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { T.tanh(x) } }
+    struct Relu<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { x > 0 ? x : 0 } }
+    struct Gelu<T: KFloat>: UnaryFunction {
+        @inline(__always) func callAsFunction(_ x: T) -> T { x * (1 + Kernels.erf(x * (1 / T.sqrt(2)))) / 2 }
+    }
+    /// PyTorch's threshold: linear above 20.
+    struct Softplus<T: KFloat>: UnaryFunction {
+        @inline(__always) func callAsFunction(_ x: T) -> T { x > 20 ? x : T.log(onePlus: T.exp(x)) }
+    }
+    struct Sin<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { T.sin(x) } }
+    struct Cos<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { T.cos(x) } }
+    struct Square<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { x * x } }
+    struct Reciprocal<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { 1 / x } }
+    struct Affine<T: KFloat>: UnaryFunction {
+        let scale: T, shift: T
+        @inline(__always) func callAsFunction(_ x: T) -> T { x * scale + shift }
+    }
+    struct Power<T: KFloat>: UnaryFunction {
+        let p: T
+        @inline(__always) func callAsFunction(_ x: T) -> T { T.pow(x, p) }
+    }
+    struct LeakyRelu<T: KFloat>: UnaryFunction {
+        let slope: T
+        @inline(__always) func callAsFunction(_ x: T) -> T { x > 0 ? x : x * slope }
+    }
+    struct Clamp<T: KFloat>: UnaryFunction {
+        let lower: T, upper: T
+        @inline(__always) func callAsFunction(_ x: T) -> T { x < lower ? lower : (x > upper ? upper : x) }
+    }
+
+    struct Add<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a + b } }
+    struct Subtract<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a - b } }
+    struct Multiply<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a * b } }
+    struct Divide<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a / b } }
+    struct Pow<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { T.pow(a, b) } }
+    struct Maximum<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a >= b ? a : b } }
+    struct Minimum<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a <= b ? a : b } }
+    struct Less<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a < b ? 1 : 0 } }
+    struct LessEqual<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a <= b ? 1 : 0 } }
+    struct Greater<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a > b ? 1 : 0 } }
+    struct GreaterEqual<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a >= b ? 1 : 0 } }
+    struct Equal<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a == b ? 1 : 0 } }
+    struct NotEqual<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a != b ? 1 : 0 } }
+}
+
 extension Kernels {
     /// `dst[i] = f(src[i])` over `n` elements, in parallel chunks.
-    @inline(__always)
-    static func map<T: KFloat>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int, cost: Int = 1, _ f: (T) -> T) {
+    static func map<F: UnaryFunction>(_ src: UnsafePointer<F.Scalar>, _ dst: UnsafeMutablePointer<F.Scalar>, _ n: Int, cost: Int = 1, _ f: F) {
         Parallel.forEachChunk(n, costPerItem: cost) { r in
             for i in r { dst[i] = f(src[i]) }
         }
     }
 
+    /// `dst[i] = f(a[i], b)` for a scalar `b`.
+    static func mapRight<F: BinaryFunction>(_ a: UnsafePointer<F.Scalar>, _ b: F.Scalar, _ dst: UnsafeMutablePointer<F.Scalar>, _ n: Int, cost: Int, _ f: F) {
+        Parallel.forEachChunk(n, costPerItem: cost) { r in
+            for i in r { dst[i] = f(a[i], b) }
+        }
+    }
+
+    /// `dst[i] = f(a, b[i])` for a scalar `a`.
+    static func mapLeft<F: BinaryFunction>(_ a: F.Scalar, _ b: UnsafePointer<F.Scalar>, _ dst: UnsafeMutablePointer<F.Scalar>, _ n: Int, cost: Int, _ f: F) {
+        Parallel.forEachChunk(n, costPerItem: cost) { r in
+            for i in r { dst[i] = f(a, b[i]) }
+        }
+    }
+
     /// `dst[i] = f(a[i], b[i])` over `n` elements, in parallel chunks.
-    @inline(__always)
-    static func zip<T: KFloat>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int, cost: Int = 1, _ f: (T, T) -> T) {
+    static func zip<F: BinaryFunction>(_ a: UnsafePointer<F.Scalar>, _ b: UnsafePointer<F.Scalar>, _ dst: UnsafeMutablePointer<F.Scalar>, _ n: Int, cost: Int = 1, _ f: F) {
         Parallel.forEachChunk(n, costPerItem: cost) { r in
             for i in r { dst[i] = f(a[i], b[i]) }
         }
@@ -35,41 +116,29 @@ extension Kernels {
         return T(Foundation.erf(Double(x)))
     }
 
-    @inline(__always)
     static func applyUnary<T: KFloat>(_ op: UnaryOp, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
         switch op {
-        case .negate: map(s, d, n) { -$0 }
-        case .exp: map(s, d, n, cost: 8) { T.exp($0) }
-        case .log: map(s, d, n, cost: 8) { T.log($0) }
-        case .sqrt: map(s, d, n, cost: 4) { $0.squareRoot() }
-        case .abs: map(s, d, n) { Swift.abs($0) }
-        case .sigmoid: map(s, d, n, cost: 8) { x in x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x)) }
-        case .tanh: map(s, d, n, cost: 8) { T.tanh($0) }
-        case .relu: map(s, d, n) { $0 > 0 ? $0 : 0 }
-        case .gelu:
-            let r = 1 / T.sqrt(2)
-            map(s, d, n, cost: 8) { x in x * (1 + erf(x * r)) / 2 }
-        case .softplus:
-            // PyTorch's threshold: x > 20 → x.
-            map(s, d, n, cost: 8) { x in x > 20 ? x : T.log(onePlus: T.exp(x)) }
-        case .sin: map(s, d, n, cost: 8) { T.sin($0) }
-        case .cos: map(s, d, n, cost: 8) { T.cos($0) }
-        case .square: map(s, d, n) { $0 * $0 }
-        case .reciprocal: map(s, d, n) { 1 / $0 }
-        case .affine(let a, let b):
-            let sa = T(a), sb = T(b)
-            map(s, d, n) { $0 * sa + sb }
+        case .negate: map(s, d, n, Fn.Negate<T>())
+        case .exp: map(s, d, n, cost: 8, Fn.Exp<T>())
+        case .log: map(s, d, n, cost: 8, Fn.Log<T>())
+        case .sqrt: map(s, d, n, cost: 4, Fn.Sqrt<T>())
+        case .abs: map(s, d, n, Fn.Abs<T>())
+        case .sigmoid: map(s, d, n, cost: 8, Fn.Sigmoid<T>())
+        case .tanh: map(s, d, n, cost: 8, Fn.Tanh<T>())
+        case .relu: map(s, d, n, Fn.Relu<T>())
+        case .gelu: map(s, d, n, cost: 8, Fn.Gelu<T>())
+        case .softplus: map(s, d, n, cost: 8, Fn.Softplus<T>())
+        case .sin: map(s, d, n, cost: 8, Fn.Sin<T>())
+        case .cos: map(s, d, n, cost: 8, Fn.Cos<T>())
+        case .square: map(s, d, n, Fn.Square<T>())
+        case .reciprocal: map(s, d, n, Fn.Reciprocal<T>())
+        case .affine(let a, let b): map(s, d, n, Fn.Affine<T>(scale: T(a), shift: T(b)))
         case .power(let p):
-            let tp = T(p)
-            if p == 2 { map(s, d, n) { $0 * $0 } } else if p == 0.5 { map(s, d, n) { $0.squareRoot() } } else {
-                map(s, d, n, cost: 16) { T.pow($0, tp) }
+            if p == 2 { map(s, d, n, Fn.Square<T>()) } else if p == 0.5 { map(s, d, n, Fn.Sqrt<T>()) } else {
+                map(s, d, n, cost: 16, Fn.Power<T>(p: T(p)))
             }
-        case .leakyRelu(let slope):
-            let ts = T(slope)
-            map(s, d, n) { $0 > 0 ? $0 : $0 * ts }
-        case .clamp(let lo, let hi):
-            let l = T(lo), h = T(hi)
-            map(s, d, n) { x in x < l ? l : (x > h ? h : x) }
+        case .leakyRelu(let slope): map(s, d, n, Fn.LeakyRelu<T>(slope: T(slope)))
+        case .clamp(let lo, let hi): map(s, d, n, Fn.Clamp<T>(lower: T(lo), upper: T(hi)))
         }
     }
 
@@ -143,8 +212,8 @@ extension Kernels {
     }
 
     /// `f(a, b)` with NumPy broadcasting into a new contiguous tensor of the broadcast shape.
-    @inline(__always)
-    static func broadcastZip<T: KFloat>(_ a: Tensor, _ b: Tensor, _: T.Type, cost: Int = 1, _ f: (T, T) -> T) -> Tensor {
+    static func broadcastZip<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, cost: Int = 1, _ f: F) -> Tensor {
+        typealias T = F.Scalar
         guard let shape = Layout.broadcastShape(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) cannot be broadcast together")
         }
@@ -156,13 +225,11 @@ extension Kernels {
             return out
         }
         if b.count == 1 && a.shape == shape && a.isContiguous {
-            let bv = b.pointer(as: T.self)[0]
-            map(a.pointer(as: T.self), d, n, cost: cost) { f($0, bv) }
+            mapRight(a.pointer(as: T.self), b.pointer(as: T.self)[0], d, n, cost: cost, f)
             return out
         }
         if a.count == 1 && b.shape == shape && b.isContiguous {
-            let av = a.pointer(as: T.self)[0]
-            map(b.pointer(as: T.self), d, n, cost: cost) { f(av, $0) }
+            mapLeft(a.pointer(as: T.self)[0], b.pointer(as: T.self), d, n, cost: cost, f)
             return out
         }
         let la = a.layout.broadcast(to: shape)!, lb = b.layout.broadcast(to: shape)!
@@ -185,16 +252,15 @@ extension Kernels {
         return out
     }
 
-    @inline(__always)
     static func applyBinary<T: KFloat>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ t: T.Type) -> Tensor {
         switch op {
-        case .add: return broadcastZip(a, b, T.self) { $0 + $1 }
-        case .subtract: return broadcastZip(a, b, T.self) { $0 - $1 }
-        case .multiply: return broadcastZip(a, b, T.self) { $0 * $1 }
-        case .divide: return broadcastZip(a, b, T.self) { $0 / $1 }
-        case .power: return broadcastZip(a, b, T.self, cost: 16) { T.pow($0, $1) }
-        case .maximum: return broadcastZip(a, b, T.self) { $0 >= $1 ? $0 : $1 }
-        case .minimum: return broadcastZip(a, b, T.self) { $0 <= $1 ? $0 : $1 }
+        case .add: return broadcastZip(a, b, Fn.Add<T>())
+        case .subtract: return broadcastZip(a, b, Fn.Subtract<T>())
+        case .multiply: return broadcastZip(a, b, Fn.Multiply<T>())
+        case .divide: return broadcastZip(a, b, Fn.Divide<T>())
+        case .power: return broadcastZip(a, b, cost: 16, Fn.Pow<T>())
+        case .maximum: return broadcastZip(a, b, Fn.Maximum<T>())
+        case .minimum: return broadcastZip(a, b, Fn.Minimum<T>())
         }
     }
 
@@ -212,12 +278,12 @@ extension Kernels {
         precondition(a.dtype == b.dtype, "comparison: dtypes \(a.dtype) and \(b.dtype) differ")
         func run<T: KFloat>(_: T.Type) -> Tensor {
             switch c {
-            case .less: return broadcastZip(a, b, T.self) { $0 < $1 ? 1 : 0 }
-            case .lessEqual: return broadcastZip(a, b, T.self) { $0 <= $1 ? 1 : 0 }
-            case .greater: return broadcastZip(a, b, T.self) { $0 > $1 ? 1 : 0 }
-            case .greaterEqual: return broadcastZip(a, b, T.self) { $0 >= $1 ? 1 : 0 }
-            case .equal: return broadcastZip(a, b, T.self) { $0 == $1 ? 1 : 0 }
-            case .notEqual: return broadcastZip(a, b, T.self) { $0 != $1 ? 1 : 0 }
+            case .less: return broadcastZip(a, b, Fn.Less<T>())
+            case .lessEqual: return broadcastZip(a, b, Fn.LessEqual<T>())
+            case .greater: return broadcastZip(a, b, Fn.Greater<T>())
+            case .greaterEqual: return broadcastZip(a, b, Fn.GreaterEqual<T>())
+            case .equal: return broadcastZip(a, b, Fn.Equal<T>())
+            case .notEqual: return broadcastZip(a, b, Fn.NotEqual<T>())
             }
         }
         return dispatch(a.dtype, { run(Float.self) }, { run(Double.self) })

@@ -1,4 +1,5 @@
 import CKindredBLAS
+import Foundation
 
 extension Kernels {
     /// How a matrix view is handed to BLAS without copying: row-major, maybe transposed.
@@ -20,15 +21,54 @@ extension Kernels {
         return MatrixOperand(tensor: c, transposed: false, leadingDimension: Swift.max(cols, 1))
     }
 
-    /// `C = A·B` via BLAS; `C` contiguous with shape `[M, N]` at `c`.
+    /// BLAS runs single-threaded: Kindred splits large products across cores itself, so BLAS's
+    /// own worker threads never spin (sched_yield) against Kindred's elementwise kernels on a
+    /// small machine, and the split is fixed (deterministic results).
+    static let blasSingleThreaded: Void = { kd_blas_set_threads(1) }()
+
+    /// `C = alpha·op(A)·op(B) + beta·C` (row-major) via BLAS, split across ``Parallel/threadCount``
+    /// column (or row) blocks when the product is large.
     static func gemm<T: KFloat>(_: T.Type, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T = 1,
                                 a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                 beta: T = 0, c: UnsafeMutablePointer<T>, ldc: Int) {
+        _ = blasSingleThreaded
         if m == 0 || n == 0 { return }
         if k == 0 {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
+        let threads = Parallel.threadCount
+        let flops = 2 * m * n * k
+        if threads <= 1 || flops < 1 << 22 || (n < 64 && m < 64) {
+            gemmBLAS(T.self, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        if n >= m {
+            // Column blocks (multiples of 16 wide): C[:, j0..<j1] = op(A) · op(B)[:, j0..<j1].
+            let block = ((n + threads - 1) / threads + 15) / 16 * 16
+            let chunks = (n + block - 1) / block
+            DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                let j0 = t * block, j1 = Swift.min(n, j0 + block)
+                let bj = transB ? b + j0 * ldb : b + j0
+                gemmBLAS(T.self, transA: transA, transB: transB, m: m, n: j1 - j0, k: k, alpha: alpha, a: a, lda: lda,
+                         b: bj, ldb: ldb, beta: beta, c: c + j0, ldc: ldc)
+            }
+        } else {
+            let block = (m + threads - 1) / threads
+            let chunks = (m + block - 1) / block
+            DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                let i0 = t * block, i1 = Swift.min(m, i0 + block)
+                let ai = transA ? a + i0 : a + i0 * lda
+                gemmBLAS(T.self, transA: transA, transB: transB, m: i1 - i0, n: n, k: k, alpha: alpha, a: ai, lda: lda,
+                         b: b, ldb: ldb, beta: beta, c: c + i0 * ldc, ldc: ldc)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func gemmBLAS<T: KFloat>(_: T.Type, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
+                                    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                    beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
         if T.self == Float.self {
             kd_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), Float(alpha),
                      UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),

@@ -15,11 +15,37 @@ extension Kernels {
         let out = Tensor.empty([x.shape[0], x.shape[1], oh, ow], dtype: x.dtype)
         var argmax = [Int32](repeating: 0, count: out.count)
         let xc = x.contiguous()
+        let isHalving = c.kernel == (2, 2) && c.stride == (2, 2) && c.padding == (0, 0)
         func run<T: KFloat>(_: T.Type) {
             let s = xc.pointer(as: T.self), d = out.pointer(as: T.self)
             argmax.withUnsafeMutableBufferPointer { ab in
-                let ap = ab.baseAddress!
+                guard let ap = ab.baseAddress else { return }
                 Parallel.forEachChunk(planes, costPerItem: oh * ow * c.kernel.0 * c.kernel.1) { r in
+                    // The common 2×2, stride-2 case: branch-light, no window bookkeeping.
+                    if isHalving {
+                        for p in r {
+                            let sp = s + p * h * w
+                            for i in 0..<oh {
+                                let r0 = sp + 2 * i * w, r1 = r0 + w
+                                let o = (p * oh + i) * ow
+                                for j in 0..<ow {
+                                    // Branch-free (random data defeats branch prediction); a NaN wins, as in PyTorch.
+                                    let base = 2 &* i &* w &+ 2 &* j
+                                    var best = r0[2 &* j], bi = base
+                                    let b = r0[2 &* j &+ 1], cc = r1[2 &* j], dd = r1[2 &* j &+ 1]
+                                    var take = b > best || b.isNaN
+                                    best = take ? b : best; bi = take ? base &+ 1 : bi
+                                    take = cc > best || cc.isNaN
+                                    best = take ? cc : best; bi = take ? base &+ w : bi
+                                    take = dd > best || dd.isNaN
+                                    best = take ? dd : best; bi = take ? base &+ w &+ 1 : bi
+                                    d[o &+ j] = best
+                                    ap[o &+ j] = Int32(truncatingIfNeeded: bi)
+                                }
+                            }
+                        }
+                        return
+                    }
                     for p in r {
                         let sp = s + p * h * w
                         for i in 0..<oh {

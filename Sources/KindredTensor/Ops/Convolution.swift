@@ -61,6 +61,19 @@ extension Tensor {
 
     /// Batch normalisation with given (running) statistics (evaluation mode).
     public func batchNormInference(mean: Tensor, variance: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double = 1e-5) -> Tensor {
+        let inputs = [self, mean, variance] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
+        if !(GradMode.isEnabled && inputs.contains(where: \.tracksGradient)) {
+            // Inference: one fused pass y = x·scale[c] + shift[c].
+            let scale = withoutGradients { () -> Tensor in
+                let s = (variance + epsilon).pow(-0.5)
+                return weight.map { s * $0 } ?? s
+            }
+            let shift = withoutGradients { () -> Tensor in
+                let s = -(mean * scale)
+                return bias.map { s + $0 } ?? s
+            }
+            return Kernels.channelAffine(self, scale: scale, shift: shift)
+        }
         var shape = [Int](repeating: 1, count: rank)
         shape[1] = self.shape[1]
         let scale = (variance + epsilon).pow(-0.5)
