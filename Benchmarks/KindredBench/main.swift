@@ -42,36 +42,6 @@ func bench(warm: Int, n: Int, _ body: () -> Void) -> (median: Double, min: Doubl
     return (median(ts), ts.min() ?? 0)
 }
 
-/// Plain Adam (PyTorch defaults), fused per parameter.
-final class BenchAdam {
-    let params: [Tensor]
-    var m: [[Float]], v: [[Float]]
-    var t = 0
-    init(_ params: [Tensor]) {
-        self.params = params
-        m = params.map { [Float](repeating: 0, count: $0.count) }
-        v = m
-    }
-    func step(lr: Float = 1e-3, b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8) {
-        t += 1
-        let c1 = 1 - Float(Foundation.pow(Double(b1), Double(t))), c2 = 1 - Float(Foundation.pow(Double(b2), Double(t)))
-        for (k, p) in params.enumerated() {
-            guard let g = p.grad?.contiguous() else { continue }
-            let pp = p.storage.pointer(as: Float.self) + p.layout.offset
-            let gp = g.storage.pointer(as: Float.self) + g.layout.offset
-            m[k].withUnsafeMutableBufferPointer { mb in
-                v[k].withUnsafeMutableBufferPointer { vb in
-                    for i in 0..<p.count {
-                        mb[i] = b1 * mb[i] + (1 - b1) * gp[i]
-                        vb[i] = b2 * vb[i] + (1 - b2) * gp[i] * gp[i]
-                        pp[i] -= lr * (mb[i] / c1) / ((vb[i] / c2).squareRoot() + eps)
-                    }
-                }
-            }
-        }
-    }
-}
-
 var rng = RandomGenerator(seed: 0)
 GlobalRandom.seed(0)
 var result: [String: Any] = ["blas": BLAS.configuration, "threads": Parallel.threadCount]
@@ -86,7 +56,7 @@ if only == nil || only == "sgemm" {
 }
 
 func stepBench(_ model: some Layer, input: Tensor, warm: Int = 10, n: Int = 50, loss: (Tensor) -> Tensor) -> (Double, Double) {
-    let opt = BenchAdam(model.parameters())
+    let opt = Adam(parameters: model.parameters(), learningRate: 1e-3)
     model.train()
     let r = bench(warm: warm, n: n) {
         let l = loss(model(input))

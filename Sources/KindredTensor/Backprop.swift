@@ -171,11 +171,21 @@ extension Tensor {
         withoutGradients {
             let order = Backprop.topologicalOrder(from: self)
             var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+            // Storages already given to a leaf (or owned by the caller's seed): a gradient that
+            // flows unchanged to two leaves (as through `a + b`) is copied for the second, so no
+            // two `.grad`s share memory.
+            var handedOut: Set<ObjectIdentifier> = [ObjectIdentifier(seed.storage)]
             for t in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if t.requiresGrad {
                     let gc = g.shape == t.shape ? g : g.reshaped(t.shape)
-                    t.grad = t.grad.map { $0 + gc } ?? gc.contiguous(copy: g.storage === t.storage)
+                    if let existing = t.grad {
+                        t.grad = existing + gc
+                    } else {
+                        let owned = gc.contiguous(copy: handedOut.contains(ObjectIdentifier(gc.storage)) || gc.storage === t.storage)
+                        handedOut.insert(ObjectIdentifier(owned.storage))
+                        t.grad = owned
+                    }
                 }
                 guard let op = t.op else { continue }
                 let inputs = op.inputs

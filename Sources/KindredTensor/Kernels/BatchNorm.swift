@@ -20,10 +20,7 @@ extension Kernels {
                     for b in 0..<n { sum += runSum(s + (b * c + ch) * plane, plane, 1) }
                     let mu = sum / T(m)
                     var sq: T = 0
-                    for b in 0..<n {
-                        let p = s + (b * c + ch) * plane
-                        for i in 0..<plane { let v = p[i] - mu; sq += v * v }
-                    }
+                    for b in 0..<n { sq += centeredSquareSum(s + (b * c + ch) * plane, plane, mu) }
                     let variance = sq / T(m)
                     let inv = 1 / (variance + T(epsilon)).squareRoot()
                     mp[ch] = mu; ip[ch] = inv; vp[ch] = variance
@@ -58,19 +55,18 @@ extension Kernels {
                     var sumG: T = 0, sumGX: T = 0
                     for b in 0..<n {
                         let p = s + (b * c + ch) * plane, q = gp + (b * c + ch) * plane
-                        for i in 0..<plane { sumG += q[i]; sumGX += q[i] * (p[i] - mu) }
+                        sumG += runSum(q, plane, 1)
+                        sumGX += centeredDot(q, p, plane, mu)
                     }
                     sumGX *= inv  // Σ g·x̂
                     gbp[ch] = sumG
                     gwp[ch] = sumGX
+                    // dx = k·(m·g - Σg - x̂·Σgx̂) = a·g + b·x + c0, with x̂ = (x - μ)·inv.
                     let k = (wp?[ch] ?? 1) * inv / T(m)
-                    let meanG = sumG, meanGX = sumGX
+                    let ca = k * T(m), cb = -k * sumGX * inv, cc = -k * sumG + k * sumGX * inv * mu
                     for b in 0..<n {
                         let p = s + (b * c + ch) * plane, q = gp + (b * c + ch) * plane, o = d + (b * c + ch) * plane
-                        for i in 0..<plane {
-                            let xhat = (p[i] - mu) * inv
-                            o[i] = k * (T(m) * q[i] - meanG - xhat * meanGX)
-                        }
+                        for i in 0..<plane { o[i] = ca * q[i] + cb * p[i] + cc }
                     }
                 }
             }
@@ -102,5 +98,40 @@ extension Kernels {
         }
         dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
         return y
+    }
+}
+
+extension Kernels {
+    /// `Σ (p[i] - mu)²` with SIMD partial sums (a scalar float reduction cannot vectorise).
+    @inline(__always)
+    static func centeredSquareSum<T: KFloat>(_ p: UnsafePointer<T>, _ n: Int, _ mu: T) -> T {
+        var acc = SIMD8<T>(repeating: 0)
+        let m = SIMD8<T>(repeating: mu)
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<T>.self) - m
+            acc += v * v
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { let v = p[i] - mu; s += v * v; i += 1 }
+        return s
+    }
+
+    /// `Σ q[i]·(p[i] - mu)` with SIMD partial sums.
+    @inline(__always)
+    static func centeredDot<T: KFloat>(_ q: UnsafePointer<T>, _ p: UnsafePointer<T>, _ n: Int, _ mu: T) -> T {
+        var acc = SIMD8<T>(repeating: 0)
+        let m = SIMD8<T>(repeating: mu)
+        var i = 0
+        while i + 8 <= n {
+            let a = UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<T>.self)
+            let b = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<T>.self) - m
+            acc += a * b
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += q[i] * (p[i] - mu); i += 1 }
+        return s
     }
 }
