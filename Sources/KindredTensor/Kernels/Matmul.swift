@@ -43,6 +43,41 @@ extension Kernels {
             gemmBLAS(T.self, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
+        if k >= 8 * Swift.max(m, n) {
+            // A long reduction with a small output (convolution weight gradients): each thread
+            // multiplies one slice of K into its own buffer; the partial products are then added in
+            // a fixed order (deterministic). Splitting M or N instead would make every thread pack
+            // the whole long operand.
+            let parts = threads
+            let slice = (k + parts - 1) / parts
+            let partial = UnsafeMutablePointer<T>.allocate(capacity: (parts - 1) * m * n)
+            defer { partial.deallocate() }
+            DispatchQueue.concurrentPerform(iterations: parts) { t in
+                let k0 = t * slice, k1 = Swift.min(k, k0 + slice)
+                let ak = transA ? a + k0 * lda : a + k0
+                let bk = transB ? b + k0 : b + k0 * ldb
+                if t == 0 {
+                    gemmBLAS(T.self, transA: transA, transB: transB, m: m, n: n, k: k1 - k0, alpha: alpha, a: ak, lda: lda,
+                             b: bk, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                } else {
+                    let dst = partial + (t - 1) * m * n
+                    if k1 > k0 {
+                        gemmBLAS(T.self, transA: transA, transB: transB, m: m, n: n, k: k1 - k0, alpha: alpha, a: ak, lda: lda,
+                                 b: bk, ldb: ldb, beta: 0, c: dst, ldc: n)
+                    } else {
+                        dst.update(repeating: 0, count: m * n)
+                    }
+                }
+            }
+            for t in 1..<parts {
+                let src = partial + (t - 1) * m * n
+                for i in 0..<m {
+                    let crow = c + i * ldc, srow = src + i * n
+                    for j in 0..<n { crow[j] += srow[j] }
+                }
+            }
+            return
+        }
         if n >= m {
             // Column blocks (multiples of 16 wide): C[:, j0..<j1] = op(A) · op(B)[:, j0..<j1].
             let block = ((n + threads - 1) / threads + 15) / 16 * 16
