@@ -17,8 +17,8 @@ enum Backprop {
                 gx = x.tracksGradient ? g / y : nil
                 gy = y.tracksGradient ? -(g * out / y) : nil
             case .power:
-                // d/dx x^y = y x^(y-1);  d/dy x^y = x^y log x  (0 where x = 0)
-                gx = x.tracksGradient ? g * y * x.pow(y - 1) : nil
+                // d/dx x^y = y x^(y-1) (0 where y = 0, not 0·0⁻¹ = NaN);  d/dy x^y = x^y log x  (0 where x = 0)
+                gx = x.tracksGradient ? Tensor.where(y .== 0, Tensor.zeros([], dtype: x.dtype), g * y * x.pow(y - 1)) : nil
                 gy = y.tracksGradient ? g * out * Tensor.where(x .> 0, x.log(), Tensor.zeros([], dtype: x.dtype)) : nil
             case .maximum, .minimum:
                 // The larger (smaller) input takes the gradient; ties split it evenly like PyTorch.

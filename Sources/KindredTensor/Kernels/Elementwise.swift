@@ -30,6 +30,14 @@ extension Kernels {
         }
     }
 
+    /// `xʸ` with C's (and PyTorch's) meaning: RealModule's `pow(x, y)` is NaN for any negative
+    /// base and for 0⁰, so integral exponents go through its integer overload instead.
+    @inline(__always)
+    static func power<T: KFloat>(_ x: T, _ y: T) -> T {
+        if x <= 0, let n = Int(exactly: y) { return T.pow(x, n) }
+        return T.pow(x, y)
+    }
+
     static func erf<T: KFloat>(_ x: T) -> T {
         if T.self == Float.self { return T(Foundation.erff(Float(x))) }
         return T(Foundation.erf(Double(x)))
@@ -62,7 +70,7 @@ extension Kernels {
         case .power(let p):
             let tp = T(p)
             if p == 2 { map(s, d, n) { $0 * $0 } } else if p == 0.5 { map(s, d, n) { $0.squareRoot() } } else {
-                map(s, d, n, cost: 16) { T.pow($0, tp) }
+                map(s, d, n, cost: 16) { power($0, tp) }
             }
         case .leakyRelu(let slope):
             let ts = T(slope)
@@ -119,7 +127,8 @@ extension Kernels {
                 for i in r { d[i] = g[i] * ta }
             case .power(let p):
                 let tp = T(p)
-                for i in r { d[i] = g[i] * tp * T.pow(x[i], tp - 1) }
+                // d/dx x⁰ = 0 everywhere (0 · x⁻¹ would be NaN at 0), as PyTorch.
+                if p == 0 { for i in r { d[i] = 0 } } else { for i in r { d[i] = g[i] * tp * power(x[i], tp - 1) } }
             case .leakyRelu(let slope):
                 let ts = T(slope)
                 for i in r { d[i] = x[i] > 0 ? g[i] : g[i] * ts }
@@ -192,7 +201,7 @@ extension Kernels {
         case .subtract: return broadcastZip(a, b, T.self) { $0 - $1 }
         case .multiply: return broadcastZip(a, b, T.self) { $0 * $1 }
         case .divide: return broadcastZip(a, b, T.self) { $0 / $1 }
-        case .power: return broadcastZip(a, b, T.self, cost: 16) { T.pow($0, $1) }
+        case .power: return broadcastZip(a, b, T.self, cost: 16) { power($0, $1) }
         case .maximum: return broadcastZip(a, b, T.self) { $0 >= $1 ? $0 : $1 }
         case .minimum: return broadcastZip(a, b, T.self) { $0 <= $1 ? $0 : $1 }
         }
