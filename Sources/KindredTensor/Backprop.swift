@@ -171,11 +171,21 @@ extension Tensor {
         withoutGradients {
             let order = Backprop.topologicalOrder(from: self)
             var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+            // Buffers a leaf gradient must not share: the caller's seed and those already handed to
+            // other leaves (`a + b` passes one gradient to both). Gradients can be changed in place
+            // (`fill`, `assign`), so each leaf gets a buffer of its own.
+            var taken: Set<ObjectIdentifier> = [ObjectIdentifier(seed.storage)]
             for t in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
                 if t.requiresGrad {
                     let gc = g.shape == t.shape ? g : g.reshaped(t.shape)
-                    t.grad = t.grad.map { $0 + gc } ?? gc.contiguous(copy: g.storage === t.storage)
+                    if let acc = t.grad {
+                        t.grad = acc + gc
+                    } else {
+                        let own = gc.contiguous(copy: gc.storage === t.storage || taken.contains(ObjectIdentifier(gc.storage)))
+                        taken.insert(ObjectIdentifier(own.storage))
+                        t.grad = own
+                    }
                 }
                 guard let op = t.op else { continue }
                 let inputs = op.inputs
