@@ -45,7 +45,8 @@ let package = Package(
             dependencies: ["KindredNN"],
             path: "Benchmarks/KindredBench"
         ),
-        .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"]),
+        // Fixtures/ holds the PyTorch reference JSON files and their generator; tests read them by path.
+        .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"]),
     ],
     swiftLanguageModes: [.v5]
