@@ -191,6 +191,15 @@ final class AutodiffTests: XCTestCase {
             assertClose(x.grad, [Foundation.pow(1.0001, 5000), Foundation.pow(1.0001, 5000)], tol: 1e-9)
         }
         XCTAssertEqual(Storage.liveBytes, baseline, "graph and gradients are released")
+        // Releasing a very long recorded chain must not recurse once per op (that overflowed the
+        // stack at about 60 000 ops).
+        do {
+            let x = Tensor(doubles: [1]).requiringGradient()
+            var y = x
+            for _ in 0..<200_000 { y = y + 1 }
+            XCTAssertEqual(y.item(), 200_001)
+        }
+        XCTAssertEqual(Storage.liveBytes, baseline)
         // A training-like step leaks nothing once its tensors go out of scope.
         let before = Storage.liveBytes
         do {
