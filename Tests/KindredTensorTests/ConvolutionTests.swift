@@ -5,7 +5,8 @@ import XCTest
 /// conv2d and convTranspose2d: PyTorch fixtures (values and gradients for input, weight and bias),
 /// float64 gradient checks, and the adjoint relation between the two.
 final class ConvolutionTests: XCTestCase {
-    /// The three ways each fixture is run: float64, float32, and float32 from non-contiguous inputs.
+    /// The three ways each fixture is run: float64, float32, and float32 from non-contiguous input,
+    /// weight and bias.
     private let variants: [(DType, Bool)] = [(.float64, false), (.float32, false), (.float32, true)]
 
     private func runFixtures(_ file: String, transposed: Bool) {
@@ -17,7 +18,7 @@ final class ConvolutionTests: XCTestCase {
                 let x0 = c.tensor("x", dtype), w0 = c.tensor("weight", dtype)
                 let x = (strided ? nonContiguousCopy(x0) : x0).requiringGradient()
                 let w = (strided ? nonContiguousCopy(w0) : w0).requiringGradient()
-                let b = c.optionalTensor("bias", dtype)?.requiringGradient()
+                let b = c.optionalTensor("bias", dtype).map { strided ? stridedVector($0) : $0 }?.requiringGradient()
                 let y: Tensor
                 if transposed {
                     y = x.convTranspose2d(weight: w, bias: b, stride: c.pair("stride", (1, 1)), padding: c.pair("padding"),
