@@ -19,8 +19,8 @@ public final class Tensor: @unchecked Sendable {
     public let storage: Storage
     /// Shape, strides and offset into ``storage``.
     public let layout: Layout
-    /// How this tensor was computed, when recorded for backprop.
-    let op: Op?
+    /// How this tensor was computed, when recorded for backprop (only `deinit` clears it).
+    private(set) var op: Op?
     /// Name of the non-differentiable op that made this tensor from inputs that needed gradients.
     let madeWithoutGradientBy: String?
 
@@ -35,6 +35,22 @@ public final class Tensor: @unchecked Sendable {
         self.op = op
         self.requiresGrad = requiresGrad
         self.madeWithoutGradientBy = madeWithoutGradientBy
+    }
+
+    deinit {
+        // Each recorded op holds its inputs, so releasing the end of a long chain would release
+        // the whole chain recursively, one deinit inside the next, and overflow the stack at some
+        // tens of thousands of ops. Instead, unlink inputs that are about to die here, one after
+        // the other, so every deinit stays shallow.
+        guard op != nil else { return }
+        var pending = op?.inputs ?? []
+        op = nil
+        while var t = pending.popLast() {
+            if isKnownUniquelyReferenced(&t), t.op != nil {
+                pending.append(contentsOf: t.op?.inputs ?? [])
+                t.op = nil
+            }
+        }
     }
 
     /// Element type.

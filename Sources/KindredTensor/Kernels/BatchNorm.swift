@@ -7,13 +7,14 @@ extension Kernels {
         let plane = x.shape[2...].reduce(1, *)
         let m = n * plane
         precondition(m > 1, "batchNorm in training mode needs more than one value per channel, got input \(x.shape)")
-        let xc = x.contiguous()
+        // Bound here, not inline: a temporary copy is released as soon as `.pointer(as:)` returns.
+        let xc = x.contiguous(), wc = weight?.contiguous(), bc = bias?.contiguous()
         let y = Tensor.empty(x.shape, dtype: x.dtype)
         let mean = Tensor.empty([c], dtype: x.dtype), invStd = Tensor.empty([c], dtype: x.dtype), varT = Tensor.empty([c], dtype: x.dtype)
         func run<T: KFloat>(_: T.Type) {
             let s = xc.pointer(as: T.self), d = y.pointer(as: T.self)
             let mp = mean.pointer(as: T.self), ip = invStd.pointer(as: T.self), vp = varT.pointer(as: T.self)
-            let wp = weight?.contiguous().pointer(as: T.self), bp = bias?.contiguous().pointer(as: T.self)
+            let wp = wc?.pointer(as: T.self), bp = bc?.pointer(as: T.self)
             Parallel.forEachChunk(c, costPerItem: 3 * m) { r in
                 for ch in r {
                     var sum: T = 0
@@ -41,13 +42,13 @@ extension Kernels {
         let n = x.shape[0], c = x.shape[1]
         let plane = x.shape[2...].reduce(1, *)
         let m = n * plane
-        let xc = x.contiguous(), gc = g.contiguous()
+        let xc = x.contiguous(), gc = g.contiguous(), wc = weight?.contiguous()
         let gx = Tensor.empty(x.shape, dtype: x.dtype)
         let gw = Tensor.empty([c], dtype: x.dtype), gb = Tensor.empty([c], dtype: x.dtype)
         func run<T: KFloat>(_: T.Type) {
             let s = xc.pointer(as: T.self), gp = gc.pointer(as: T.self), d = gx.pointer(as: T.self)
             let mp = mean.pointer(as: T.self), ip = invStd.pointer(as: T.self)
-            let wp = weight?.contiguous().pointer(as: T.self)
+            let wp = wc?.pointer(as: T.self)
             let gwp = gw.pointer(as: T.self), gbp = gb.pointer(as: T.self)
             Parallel.forEachChunk(c, costPerItem: 3 * m) { r in
                 for ch in r {

@@ -56,7 +56,9 @@ extension Kernels {
         let n = x.shape[0], cout = w.shape[0], groups = c.groups
         let ohw = g.outH * g.outW, ncols = n * ohw
         let kg = g.rows / groups, cg = cout / groups
-        let gyc = gy.contiguous(), wc = w.contiguous()
+        // Contiguous copies are bound here, not made inline where a pointer is taken: a temporary
+        // is released right after `.pointer(as:)` returns, leaving the pointer dangling.
+        let gyc = gy.contiguous(), wc = w.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
         func run<T: KFloat>(_: T.Type) {
             let dy = Storage(count: cout * ncols, dtype: x.dtype)
@@ -65,7 +67,7 @@ extension Kernels {
             let col = Storage(count: g.rows * ncols, dtype: x.dtype)
             let cp = col.pointer(as: T.self)
             if needWeight {
-                im2col(x.contiguous().pointer(as: T.self), batch: n, g, into: cp)
+                im2col(xc.pointer(as: T.self), batch: n, g, into: cp)
                 let out = Tensor.empty(w.shape, dtype: w.dtype)
                 for gi in 0..<groups {
                     gemm(T.self, transA: false, transB: true, m: cg, n: kg, k: ncols,
@@ -98,7 +100,7 @@ extension Kernels {
         let n = x.shape[0], cin = x.shape[1], cout = g.channels
         let inHW = x.shape[2] * x.shape[3], ncols = n * inHW
         let kg = g.rows / groups, cing = cin / groups
-        let xc = x.contiguous(), wc = w.contiguous()
+        let xc = x.contiguous(), wc = w.contiguous(), bc = bias?.contiguous()
         let out = Tensor.zeros([n, cout, g.height, g.width], dtype: x.dtype)
         func run<T: KFloat>(_: T.Type) {
             let xs = Storage(count: cin * ncols, dtype: x.dtype)
@@ -113,8 +115,8 @@ extension Kernels {
                      c: cp + gi * kg * ncols, ldc: ncols)
             }
             col2im(cp, batch: n, g, into: out.pointer(as: T.self))
-            if let bias {
-                let bp = bias.contiguous().pointer(as: T.self), op = out.pointer(as: T.self)
+            if let bc {
+                let bp = bc.pointer(as: T.self), op = out.pointer(as: T.self)
                 let hw = g.height * g.width
                 Parallel.forEachChunk(n * cout, costPerItem: hw) { r in
                     for t in r { let bv = bp[t % cout]; let p = op + t * hw; for i in 0..<hw { p[i] += bv } }
@@ -131,12 +133,13 @@ extension Kernels {
         let n = x.shape[0], cin = x.shape[1], groups = c.groups
         let inHW = x.shape[2] * x.shape[3], ncols = n * inHW
         let kg = g.rows / groups, cing = cin / groups
-        let wc = w.contiguous()
+        // Bound here so the copies outlive the pointers taken from them (see conv2dBackward).
+        let wc = w.contiguous(), gyc = gy.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
         func run<T: KFloat>(_: T.Type) {
             let col = Storage(count: g.rows * ncols, dtype: x.dtype)
             let cp = col.pointer(as: T.self)
-            im2col(gy.contiguous().pointer(as: T.self), batch: n, g, into: cp)
+            im2col(gyc.pointer(as: T.self), batch: n, g, into: cp)
             if needInput {
                 let tmp = Storage(count: cin * ncols, dtype: x.dtype)
                 let tp = tmp.pointer(as: T.self)
@@ -152,7 +155,7 @@ extension Kernels {
             if needWeight {
                 let xs = Storage(count: cin * ncols, dtype: x.dtype)
                 let xsp = xs.pointer(as: T.self)
-                batchFirstToChannelsFirst(x.contiguous().pointer(as: T.self), channels: cin, batch: n, plane: inHW, into: xsp)
+                batchFirstToChannelsFirst(xc.pointer(as: T.self), channels: cin, batch: n, plane: inHW, into: xsp)
                 let out = Tensor.empty(w.shape, dtype: w.dtype)
                 for gi in 0..<groups {
                     gemm(T.self, transA: false, transB: true, m: cing, n: kg, k: ncols,

@@ -56,7 +56,7 @@ enum Fn {
     }
     struct Power<T: KFloat>: UnaryFunction {
         let p: T
-        @inline(__always) func callAsFunction(_ x: T) -> T { T.pow(x, p) }
+        @inline(__always) func callAsFunction(_ x: T) -> T { Kernels.power(x, p) }
     }
     struct LeakyRelu<T: KFloat>: UnaryFunction {
         let slope: T
@@ -71,7 +71,7 @@ enum Fn {
     struct Subtract<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a - b } }
     struct Multiply<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a * b } }
     struct Divide<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a / b } }
-    struct Pow<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { T.pow(a, b) } }
+    struct Pow<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { Kernels.power(a, b) } }
     struct Maximum<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a >= b ? a : b } }
     struct Minimum<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a <= b ? a : b } }
     struct Less<T: KFloat>: BinaryFunction { @inline(__always) func callAsFunction(_ a: T, _ b: T) -> T { a < b ? 1 : 0 } }
@@ -109,6 +109,14 @@ extension Kernels {
         Parallel.forEachChunk(n, costPerItem: cost) { r in
             for i in r { dst[i] = f(a[i], b[i]) }
         }
+    }
+
+    /// `xʸ` with C's (and PyTorch's) meaning: RealModule's `pow(x, y)` is NaN for any negative
+    /// base and for 0⁰, so integral exponents go through its integer overload instead.
+    @inline(__always)
+    static func power<T: KFloat>(_ x: T, _ y: T) -> T {
+        if x <= 0, let n = Int(exactly: y) { return T.pow(x, n) }
+        return T.pow(x, y)
     }
 
     static func erf<T: KFloat>(_ x: T) -> T {
@@ -188,7 +196,8 @@ extension Kernels {
                 for i in r { d[i] = g[i] * ta }
             case .power(let p):
                 let tp = T(p)
-                for i in r { d[i] = g[i] * tp * T.pow(x[i], tp - 1) }
+                // d/dx x⁰ = 0 everywhere (0 · x⁻¹ would be NaN at 0), as PyTorch.
+                if p == 0 { for i in r { d[i] = 0 } } else { for i in r { d[i] = g[i] * tp * power(x[i], tp - 1) } }
             case .leakyRelu(let slope):
                 let ts = T(slope)
                 for i in r { d[i] = x[i] > 0 ? g[i] : g[i] * ts }

@@ -84,8 +84,14 @@ extension Tensor {
         variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
     }
 
-    /// Euclidean (L2) norm over `axes`.
+    /// Euclidean (L2) norm over `axes`. Its gradient at a zero vector is 0 (as PyTorch).
     public func norm(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        squared().sum(axes: axes, keepDims: keepDims).sqrt()
+        let s = squared().sum(axes: axes, keepDims: keepDims)
+        // sqrt'(0) = ∞ and ∞·0 = NaN would reach every element of an all-zero vector (and, through
+        // l2Normalized, a whole embedding). Take the root of 1 where the sum is 0 and mask it out, so
+        // the backward pass sees a zero gradient there instead.
+        let positive = s .> 0
+        let zero = Tensor.zeros([], dtype: dtype)
+        return Tensor.where(positive, Tensor.where(positive, s, Tensor.ones([], dtype: dtype)).sqrt(), zero)
     }
 }

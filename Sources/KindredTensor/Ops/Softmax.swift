@@ -70,8 +70,10 @@ extension Kernels {
                     var z: T = 0
                     for i in 0..<n { let e = T.exp(sp[i] - m); dp[i] = e; z += e }
                     if log {
-                        let lz = T.log(z) + m
-                        for i in 0..<n { dp[i] = sp[i] - lz }
+                        // (x - m) - log z, not x - (log z + m): with large logits the latter rounds
+                        // log z to the ulp of m (about 1e-4 for m ≈ 1000 in float32).
+                        let lz = T.log(z)
+                        for i in 0..<n { dp[i] = (sp[i] - m) - lz }
                     } else {
                         let inv = 1 / z
                         for i in 0..<n { dp[i] *= inv }
