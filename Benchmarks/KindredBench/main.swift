@@ -83,6 +83,14 @@ if only == "ops" {
     result["exp_ms"] = r.median * 1e3
 }
 
+if only == "resnet-eval" {
+    let x = Tensor.normal([32, 3, 64, 64], generator: &rng)
+    let net = ResNet18()
+    net.eval()
+    result["resnet18_fwd_eval_ms"] = bench(warm: 3, n: 20) { withoutGradients { _ = net(x) } }.median * 1e3
+    result["resnet18_fwd_eval_cpu_ms"] = lastCPUPerRun * 1e3
+}
+
 if only == "cnn-eval" {
     let x = Tensor.normal([160, 1, 28, 28], generator: &rng)
     let net = EmbeddingCNN()

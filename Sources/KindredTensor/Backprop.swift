@@ -93,8 +93,8 @@ enum Backprop {
         case .cast(let x):
             return [g.cast(to: x.dtype)]
 
-        case .conv2d(let x, let w, let bias, let config):
-            let r = Kernels.conv2dBackward(input: x, weight: w, gradient: g, config: config,
+        case .conv2d(let x, let w, let bias, let config, let columns):
+            let r = Kernels.conv2dBackward(input: x, weight: w, gradient: g, config: config, columns: columns,
                                            needInput: x.tracksGradient, needWeight: w.tracksGradient)
             return [r.input, r.weight] + (bias != nil ? [g.sum(axes: [0, 2, 3])] : [])
 

@@ -85,7 +85,8 @@ indirect enum Op {
     case softmax(Tensor, axis: Int)
     case logSoftmax(Tensor, axis: Int)
     case cast(Tensor)
-    case conv2d(Tensor, weight: Tensor, bias: Tensor?, Conv2dConfig)
+    /// `columns`: the forward pass's unfolded input, kept for the weight gradient (nil: recompute).
+    case conv2d(Tensor, weight: Tensor, bias: Tensor?, Conv2dConfig, columns: Storage?)
     case convTranspose2d(Tensor, weight: Tensor, bias: Tensor?, Conv2dConfig)
     case maxPool2d(Tensor, argmax: [Int32])
     case avgPool2d(Tensor, Pool2dConfig)
@@ -109,7 +110,7 @@ indirect enum Op {
         case .select(_, let a, let b): return [a, b]
         case .concat(let xs, _): return xs
         case .scatterAdd(let x, _, _, let s): return [x, s]
-        case .conv2d(let x, let w, let b, _), .convTranspose2d(let x, let w, let b, _):
+        case .conv2d(let x, let w, let b, _, _), .convTranspose2d(let x, let w, let b, _):
             return b.map { [x, w, $0] } ?? [x, w]
         case .batchNorm(let x, let w, let b, _, _): return [x] + (w.map { [$0] } ?? []) + (b.map { [$0] } ?? [])
         case .custom(_, let xs, _): return xs

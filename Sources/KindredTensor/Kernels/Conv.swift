@@ -23,7 +23,9 @@ extension Kernels {
                             dilationH: c.dilation.0, dilationW: c.dilation.1, outH: x[2], outW: x[3])
     }
 
-    static func conv2d(_ x: Tensor, weight w: Tensor, bias: Tensor?, config c: Conv2dConfig) -> Tensor {
+    /// The convolution; with `keepColumns`, also the unfolded input (per-image or batched layout,
+    /// as ``prefersPerImage(_:batch:)`` decides) for ``conv2dBackward``.
+    static func conv2d(_ x: Tensor, weight w: Tensor, bias: Tensor?, config c: Conv2dConfig, keepColumns: Bool = false) -> (Tensor, Storage?) {
         precondition(x.rank == 4 && w.rank == 4, "conv2d: input must be [N, C, H, W] and weight [Cout, Cin/groups, kh, kw], got \(x.shape) and \(w.shape)")
         let groups = c.groups
         precondition(x.shape[1] == w.shape[1] * groups, "conv2d: input has \(x.shape[1]) channels, weight \(w.shape) with groups=\(groups) expects \(w.shape[1] * groups)")
@@ -33,8 +35,18 @@ extension Kernels {
         let ohw = g.outH * g.outW, ncols = n * ohw
         let xc = x.contiguous(), wc = w.contiguous(), bc = bias?.contiguous()
         let out = Tensor.empty([n, cout, g.outH, g.outW], dtype: x.dtype)
+        var kept: Storage?
         func run<T: KFloat>(_: T.Type) {
+            if prefersPerImage(g, batch: n) {
+                let columns = keepColumns ? Storage(count: n * g.rows * ohw, dtype: x.dtype) : nil
+                conv2dPerImage(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), bias: bc?.pointer(as: T.self),
+                               out: out.pointer(as: T.self), batch: n, outChannels: cout, groups: groups, g,
+                               columns: columns?.pointer(as: T.self))
+                kept = columns
+                return
+            }
             let col = Storage(count: g.rows * ncols, dtype: x.dtype)
+            if keepColumns { kept = col }
             let tmp = Storage(count: cout * ncols, dtype: x.dtype)
             let cp = col.pointer(as: T.self), tp = tmp.pointer(as: T.self)
             im2col(xc.pointer(as: T.self), batch: n, g, into: cp)
@@ -47,10 +59,10 @@ extension Kernels {
             channelsFirstToBatchFirst(tp, channels: cout, batch: n, plane: ohw, bias: bc?.pointer(as: T.self), into: out.pointer(as: T.self))
         }
         dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
-        return out
+        return (out, kept)
     }
 
-    static func conv2dBackward(input x: Tensor, weight w: Tensor, gradient gy: Tensor, config c: Conv2dConfig,
+    static func conv2dBackward(input x: Tensor, weight w: Tensor, gradient gy: Tensor, config c: Conv2dConfig, columns: Storage? = nil,
                                needInput: Bool, needWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
         let g = convGeometry(input: x.shape, weight: w.shape, config: c)
         let n = x.shape[0], cout = w.shape[0], groups = c.groups
@@ -61,17 +73,31 @@ extension Kernels {
         let gyc = gy.contiguous(), wc = w.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
         func run<T: KFloat>(_: T.Type) {
+            if prefersPerImage(g, batch: n) {
+                let gxT = needInput ? Tensor.empty(x.shape, dtype: x.dtype) : nil
+                let gwT = needWeight ? Tensor.empty(w.shape, dtype: w.dtype) : nil
+                conv2dBackwardPerImage(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: gyc.pointer(as: T.self),
+                                       gx: gxT?.pointer(as: T.self), gw: gwT?.pointer(as: T.self),
+                                       batch: n, outChannels: cout, groups: groups, g, columns: columns?.pointer(as: T.self))
+                gx = gxT
+                gw = gwT
+                return
+            }
             let dy = Storage(count: cout * ncols, dtype: x.dtype)
             let dyp = dy.pointer(as: T.self)
             batchFirstToChannelsFirst(gyc.pointer(as: T.self), channels: cout, batch: n, plane: ohw, into: dyp)
             let col = Storage(count: g.rows * ncols, dtype: x.dtype)
             let cp = col.pointer(as: T.self)
             if needWeight {
-                im2col(xc.pointer(as: T.self), batch: n, g, into: cp)
+                let xcol: UnsafeMutablePointer<T>
+                if let columns { xcol = columns.pointer(as: T.self) } else {
+                    im2col(xc.pointer(as: T.self), batch: n, g, into: cp)
+                    xcol = cp
+                }
                 let out = Tensor.empty(w.shape, dtype: w.dtype)
                 for gi in 0..<groups {
                     gemm(T.self, transA: false, transB: true, m: cg, n: kg, k: ncols,
-                         a: dyp + gi * cg * ncols, lda: ncols, b: cp + gi * kg * ncols, ldb: ncols,
+                         a: dyp + gi * cg * ncols, lda: ncols, b: xcol + gi * kg * ncols, ldb: ncols,
                          c: out.pointer(as: T.self) + gi * cg * kg, ldc: kg)
                 }
                 gw = out

@@ -104,6 +104,7 @@ extension Kernels {
     static func gemmBLAS<T: KFloat>(_: T.Type, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
                                     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                     beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        _ = blasSingleThreaded
         if T.self == Float.self {
             kd_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), Float(alpha),
                      UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),

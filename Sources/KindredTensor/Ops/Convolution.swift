@@ -8,8 +8,11 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                        dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
         let config = Conv2dConfig(stride: stride, padding: padding, dilation: dilation, groups: groups)
-        let out = Kernels.conv2d(self, weight: weight, bias: bias, config: config)
-        return Tensor.result(out, .conv2d(self, weight: weight, bias: bias, config), inputs: [self, weight] + (bias.map { [$0] } ?? []))
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        // Keep the unfolded input for the weight gradient instead of unfolding it again.
+        let keep = GradMode.isEnabled && weight.tracksGradient
+        let (out, columns) = Kernels.conv2d(self, weight: weight, bias: bias, config: config, keepColumns: keep)
+        return Tensor.result(out, .conv2d(self, weight: weight, bias: bias, config, columns: columns), inputs: inputs)
     }
 
     /// 2-D transposed convolution (PyTorch's `conv_transpose2d`): the gradient of ``conv2d(weight:bias:stride:padding:dilation:groups:)``
