@@ -13,7 +13,8 @@ extension Kernels {
         precondition(oh > 0 && ow > 0, "maxPool2d: input \(x.shape) is smaller than the kernel \(c.kernel)")
         let planes = x.shape[0] * x.shape[1]
         let out = Tensor.empty([x.shape[0], x.shape[1], oh, ow], dtype: x.dtype)
-        var argmax = [Int32](repeating: 0, count: out.count)
+        // Every entry is written below; skip zero-filling a buffer the size of the output.
+        var argmax = [Int32](unsafeUninitializedCapacity: out.count) { _, count in count = out.count }
         let xc = x.contiguous()
         let isHalving = c.kernel == (2, 2) && c.stride == (2, 2) && c.padding == (0, 0)
         func run<T: KFloat>(_: T.Type) {
