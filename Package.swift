@@ -12,7 +12,7 @@ let kernelFlags: [SwiftSetting] = native ? [.unsafeFlags(["-target-cpu", "native
 // Layers import only downward: KindredTensor ← KindredNN ← (KindredData, KindredMetric) ← kindred.
 let package = Package(
     name: "Kindred",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "KindredTensor", targets: ["KindredTensor"]),
         .library(name: "KindredNN", targets: ["KindredNN"]),

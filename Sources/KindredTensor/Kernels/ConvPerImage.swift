@@ -28,28 +28,34 @@ extension Kernels {
 
     /// Unfolds one image `[C, H, W]` into `[C·kh·kw, outH·outW]` (single-threaded).
     static func im2colImage<T: KFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into col: UnsafeMutablePointer<T>) {
-        let hw = g.height * g.width, ohw = g.outH * g.outW, kk = g.kernelH * g.kernelW
-        for r in 0..<g.rows {
-            let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
-            let colOff = kj * g.dilationW - g.padW
-            let wr = g.validRange(offset: colOff, stride: g.strideW, size: g.width, outSize: g.outW)
+        let hw = g.height * g.width, ohw = g.outH * g.outW, outW = g.outW
+        var r = 0
+        for c in 0..<g.channels {
             let src = x + c * hw
-            let dstRow = col + r * ohw
-            for oh in 0..<g.outH {
-                let ih = oh * g.strideH - g.padH + ki * g.dilationH
-                let dst = dstRow + oh * g.outW
-                if ih < 0 || ih >= g.height {
-                    for ow in 0..<g.outW { dst[ow] = 0 }
-                    continue
+            for ki in 0..<g.kernelH {
+                // Output rows whose input row lies inside the image; the others are all padding.
+                let rowOff = ki * g.dilationH - g.padH
+                let hr = g.validRange(offset: rowOff, stride: g.strideH, size: g.height, outSize: g.outH)
+                for kj in 0..<g.kernelW {
+                    let colOff = kj * g.dilationW - g.padW
+                    let wr = g.validRange(offset: colOff, stride: g.strideW, size: g.width, outSize: outW)
+                    let dstRow = col + r * ohw
+                    r += 1
+                    if hr.lowerBound > 0 { dstRow.update(repeating: 0, count: hr.lowerBound * outW) }
+                    if hr.upperBound < g.outH { (dstRow + hr.upperBound * outW).update(repeating: 0, count: (g.outH - hr.upperBound) * outW) }
+                    for oh in hr {
+                        let dst = dstRow + oh * outW
+                        let srow = src + (oh * g.strideH + rowOff) * g.width + colOff
+                        for ow in 0..<wr.lowerBound { dst[ow] = 0 }
+                        if g.strideW == 1 {
+                            for ow in wr { dst[ow] = srow[ow] }
+                        } else {
+                            let sw = g.strideW
+                            for ow in wr { dst[ow] = srow[ow * sw] }
+                        }
+                        for ow in wr.upperBound..<outW { dst[ow] = 0 }
+                    }
                 }
-                for ow in 0..<wr.lowerBound { dst[ow] = 0 }
-                let srow = src + ih * g.width + colOff
-                if g.strideW == 1 {
-                    for ow in wr { dst[ow] = srow[ow] }
-                } else {
-                    for ow in wr { dst[ow] = srow[ow * g.strideW] }
-                }
-                for ow in wr.upperBound..<g.outW { dst[ow] = 0 }
             }
         }
     }
