@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "KindredData", targets: ["KindredData"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
+        .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -57,6 +58,11 @@ let package = Package(
             name: "KindredBench",
             dependencies: ["KindredNN"],
             path: "Benchmarks/KindredBench"
+        ),
+        .executableTarget(
+            name: "KindredDataBench",
+            dependencies: ["KindredData"],
+            path: "Benchmarks/KindredDataBench"
         ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),

@@ -2,13 +2,20 @@ import KindredTensor
 
 extension Image {
     /// The luma (ITU-R 601: 0.299 R + 0.587 G + 0.114 B) of each pixel; the image itself when it
-    /// has one channel. Alpha is ignored.
+    /// has fewer than three channels. Alpha is ignored.
     public func luminance() -> [Float] {
-        if channels < 3 { return stride(from: 0, to: pixels.count, by: channels).map { pixels[$0] } }
-        return (0..<(width * height)).map { p in
-            let i = p * channels
-            return 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2]
+        let n = width * height, c = channels
+        var out = [Float](repeating: 0, count: n)
+        pixels.withUnsafeBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { o in
+                if c < 3 {
+                    for i in 0..<n { o[i] = p[i * c] }
+                } else {
+                    for i in 0..<n { o[i] = 0.299 * p[i * c] + 0.587 * p[i * c + 1] + 0.114 * p[i * c + 2] }
+                }
+            }
         }
+        return out
     }
 }
 
@@ -61,15 +68,15 @@ public struct ColorJitter: ImageTransform {
             let low = Swift.max(0, 1 - strength)
             let factor = Float(low + (1 + strength - low) * generator.nextUniform())
             switch step {
-            case 0: image.blend(with: { _ in 0 }, factor: factor)
+            case 0: image.blend(factor: factor)
             case 1:
                 let luma = image.luminance()
                 let mean = luma.reduce(0, +) / Float(Swift.max(luma.count, 1))
-                image.blend(with: { _ in mean }, factor: factor)
+                image.blend(constant: mean, factor: factor)
             default:
                 guard image.channels >= 3 else { continue }
                 let luma = image.luminance()
-                image.blend(with: { luma[$0] }, factor: factor)
+                image.blend(perPixel: luma, factor: factor)
             }
         }
         return image
@@ -77,15 +84,26 @@ public struct ColorJitter: ImageTransform {
 }
 
 extension Image {
-    /// `factor · pixel + (1 − factor) · other(pixelIndex)` on the colour channels, clamped to `0...1`.
-    mutating func blend(with other: (Int) -> Float, factor: Float) {
-        let colour = channels == 4 ? 3 : (channels == 2 ? 1 : channels)
+    /// `factor · pixel + (1 − factor) · other`, on the colour channels, clamped to `0...1`; `other` is
+    /// one value per pixel (`perPixel`) or the constant `constant`.
+    mutating func blend(perPixel: [Float]? = nil, constant: Float = 0, factor: Float) {
         let c = channels
-        for p in 0..<(width * height) {
-            let o = other(p)
-            for ch in 0..<colour {
-                let i = p * c + ch
-                pixels[i] = Swift.min(1, Swift.max(0, factor * pixels[i] + (1 - factor) * o))
+        let colour = c == 4 ? 3 : (c == 2 ? 1 : c)
+        let n = width * height
+        let rest = 1 - factor
+        pixels.withUnsafeMutableBufferPointer { p in
+            if let perPixel {
+                perPixel.withUnsafeBufferPointer { other in
+                    for i in 0..<n {
+                        let o = other[i] * rest
+                        for ch in 0..<colour { p[i * c + ch] = Swift.min(1, Swift.max(0, factor * p[i * c + ch] + o)) }
+                    }
+                }
+            } else {
+                let o = constant * rest
+                for i in 0..<n {
+                    for ch in 0..<colour { p[i * c + ch] = Swift.min(1, Swift.max(0, factor * p[i * c + ch] + o)) }
+                }
             }
         }
     }
@@ -116,10 +134,16 @@ public struct Normalize: ImageTransform {
         }
         var out = image
         let c = image.channels
+        let scale = (0..<c).map { 1 / std[mean.count == 1 ? 0 : $0] }
+        let shift = (0..<c).map { mean[mean.count == 1 ? 0 : $0] * scale[$0] }
+        let n = image.width * image.height
         out.pixels.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count {
-                let ch = mean.count == 1 ? 0 : i % c
-                p[i] = (p[i] - mean[ch]) / std[ch]
+            scale.withUnsafeBufferPointer { scale in
+                shift.withUnsafeBufferPointer { shift in
+                    for i in 0..<n {
+                        for ch in 0..<c { p[i * c + ch] = p[i * c + ch] * scale[ch] - shift[ch] }
+                    }
+                }
             }
         }
         return out

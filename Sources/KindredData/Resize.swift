@@ -12,14 +12,28 @@ extension Image {
         var horizontal = [Float](repeating: 0, count: height * newWidth * c)
         pixels.withUnsafeBufferPointer { src in
             horizontal.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let srcRow = y * width * c, dstRow = y * newWidth * c
-                    for x in 0..<newWidth {
-                        let (start, weights) = (wx.starts[x], wx.weights[x])
-                        for ch in 0..<c {
-                            var sum: Float = 0
-                            for (k, w) in weights.enumerated() { sum += w * src[srcRow + (start + k) * c + ch] }
-                            dst[dstRow + x * c + ch] = sum
+                wx.weights.withUnsafeBufferPointer { weights in
+                    for y in 0..<height {
+                        let srcRow = src.baseAddress! + y * width * c
+                        let dstRow = dst.baseAddress! + y * newWidth * c
+                        for x in 0..<newWidth {
+                            let start = wx.starts[x], taps = wx.counts[x], w = weights.baseAddress! + x * wx.stride
+                            let out = dstRow + x * c
+                            if c == 3 {
+                                var (r, g, b): (Float, Float, Float) = (0, 0, 0)
+                                var s = srcRow + start * 3
+                                for k in 0..<taps {
+                                    r += w[k] * s[0]; g += w[k] * s[1]; b += w[k] * s[2]
+                                    s += 3
+                                }
+                                out[0] = r; out[1] = g; out[2] = b
+                            } else {
+                                for ch in 0..<c {
+                                    var sum: Float = 0
+                                    for k in 0..<taps { sum += w[k] * srcRow[(start + k) * c + ch] }
+                                    out[ch] = sum
+                                }
+                            }
                         }
                     }
                 }
@@ -32,11 +46,11 @@ extension Image {
         horizontal.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<newHeight {
-                    let (start, weights) = (wy.starts[y], wy.weights[y])
-                    let d = y * rowLength
-                    for (k, w) in weights.enumerated() {
-                        let s = (start + k) * rowLength
-                        for i in 0..<rowLength { dst[d + i] += w * src[s + i] }
+                    let d = dst.baseAddress! + y * rowLength
+                    for k in 0..<wy.counts[y] {
+                        let w = wy.weights[y * wy.stride + k]
+                        let s = src.baseAddress! + (wy.starts[y] + k) * rowLength
+                        for i in 0..<rowLength { d[i] += w * s[i] }
                     }
                 }
             }
@@ -45,14 +59,19 @@ extension Image {
     }
 }
 
-/// Per-output-pixel source ranges and normalised triangle-filter weights for one axis.
+/// Per-output-pixel source ranges and normalised triangle-filter weights for one axis, stored flat:
+/// output `i` reads `counts[i]` source pixels from `starts[i]` with weights
+/// `weights[i * stride ..< i * stride + counts[i]]`.
 struct ResampleWeights {
     var starts: [Int] = []
-    var weights: [[Float]] = []
+    var counts: [Int] = []
+    var weights: [Float] = []
+    let stride: Int
 
     init(source: Int, target: Int) {
         let scale = Double(source) / Double(target)
         let support = Swift.max(scale, 1)
+        stride = Int((2 * support).rounded(.up)) + 2
         for i in 0..<target {
             let center = (Double(i) + 0.5) * scale
             let lo = Swift.max(0, Int((center - support).rounded(.down)))
@@ -65,8 +84,10 @@ struct ResampleWeights {
             var first = 0, last = w.count - 1
             while first < last && w[first] == 0 { first += 1 }
             while last > first && w[last] == 0 { last -= 1 }
+            let kept = w[first...last].map { Float($0 / total) }
             starts.append(Swift.min(lo + first, source - 1))
-            weights.append(w[first...last].map { Float($0 / total) })
+            counts.append(kept.count)
+            weights += kept + [Float](repeating: 0, count: stride - kept.count)
         }
     }
 }
