@@ -94,11 +94,23 @@ extension Image {
         pixels.withUnsafeMutableBufferPointer { p in
             if let perPixel {
                 perPixel.withUnsafeBufferPointer { other in
-                    for i in 0..<n {
-                        let o = other[i] * rest
-                        for ch in 0..<colour { p[i * c + ch] = Swift.min(1, Swift.max(0, factor * p[i * c + ch] + o)) }
+                    if c == 3 {
+                        for i in 0..<n {
+                            let o = other[i] * rest
+                            p[3 * i] = Swift.min(1, Swift.max(0, factor * p[3 * i] + o))
+                            p[3 * i + 1] = Swift.min(1, Swift.max(0, factor * p[3 * i + 1] + o))
+                            p[3 * i + 2] = Swift.min(1, Swift.max(0, factor * p[3 * i + 2] + o))
+                        }
+                    } else {
+                        for i in 0..<n {
+                            let o = other[i] * rest
+                            for ch in 0..<colour { p[i * c + ch] = Swift.min(1, Swift.max(0, factor * p[i * c + ch] + o)) }
+                        }
                     }
                 }
+            } else if colour == c {
+                let o = constant * rest
+                for j in 0..<p.count { p[j] = Swift.min(1, Swift.max(0, factor * p[j] + o)) }
             } else {
                 let o = constant * rest
                 for i in 0..<n {
