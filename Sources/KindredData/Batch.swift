@@ -46,3 +46,16 @@ public struct Batch: @unchecked Sendable {
         }
     }
 }
+
+extension Image {
+    /// The image as a `[1, C, H, W]` float32 tensor (what the loader stacks for a batch).
+    public func tensor() -> Tensor {
+        Tensor(shape: [1, channels, height, width], dtype: .float32) { raw in
+            let out = raw.bindMemory(to: Float.self)
+            let plane = height * width
+            for p in 0..<plane {
+                for c in 0..<channels { out[c * plane + p] = pixels[p * channels + c] }
+            }
+        }
+    }
+}

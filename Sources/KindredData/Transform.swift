@@ -37,3 +37,22 @@ public struct IdentityTransform: ImageTransform {
     public init() {}
     public func apply(_ image: Image, generator: inout RandomGenerator) throws -> Image { image }
 }
+
+extension TransformPipeline {
+    /// A common training pipeline for RGB retrieval models: random resized crop to `size`, random
+    /// horizontal flip, colour jitter (0.2 each), ImageNet normalisation.
+    public static func training(size: Int, normalize: Normalize = .imageNet) -> TransformPipeline {
+        TransformPipeline([
+            RandomResizedCrop(size: size),
+            HorizontalFlip(),
+            ColorJitter(brightness: 0.2, contrast: 0.2, saturation: 0.2),
+            normalize,
+        ])
+    }
+
+    /// The matching deterministic evaluation pipeline: resize the shorter side to `size × 8/7`,
+    /// center crop to `size`, normalise.
+    public static func evaluation(size: Int, normalize: Normalize = .imageNet) -> TransformPipeline {
+        TransformPipeline([Resize(shorterSide: (size * 8 + 6) / 7), CenterCrop(size: size), normalize])
+    }
+}

@@ -127,4 +127,18 @@ final class TransformTests: XCTestCase {
         XCTAssertNotEqual(x, try pipeline.apply(image, generator: &c))
         XCTAssertEqual([x.width, x.height, x.channels], [8, 8, 3])
     }
+
+    func testStandardPipelinesAndSingleImageTensor() throws {
+        let image = gradientImage(width: 40, height: 30)
+        let train = try TransformPipeline.training(size: 16).apply(image, generator: &generator)
+        XCTAssertEqual([train.width, train.height, train.channels], [16, 16, 3])
+        var g1 = RandomGenerator(seed: 1), g2 = RandomGenerator(seed: 99)
+        let eval = TransformPipeline.evaluation(size: 16)
+        let e1 = try eval.apply(image, generator: &g1)
+        XCTAssertEqual(e1, try eval.apply(image, generator: &g2), "evaluation is deterministic")
+        XCTAssertEqual([e1.width, e1.height], [16, 16])
+        let t = gradientImage(width: 3, height: 2).tensor()
+        XCTAssertEqual(t.shape, [1, 3, 2, 3])
+        XCTAssertEqual(t.scalars, try Batch.stack([gradientImage(width: 3, height: 2)]).scalars)
+    }
 }
