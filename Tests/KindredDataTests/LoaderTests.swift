@@ -1,3 +1,4 @@
+import Foundation
 import KindredData
 import KindredTensor
 import XCTest
@@ -92,5 +93,32 @@ final class LoaderTests: XCTestCase {
             XCTAssertNotNil(try iterator?.next())
             iterator = nil
         }
+    }
+
+    func testImageFolderThroughLoaderWithACorruptFile() throws {
+        let root = try makeTemporaryFolder(self)
+        for label in ["a", "b"] {
+            let folder = root.appendingPathComponent(label)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for i in 0..<3 {
+                try gradientImage(width: 10 + i, height: 8).write(to: folder.appendingPathComponent("\(i).jpg"), format: .jpeg(quality: 90))
+            }
+        }
+        try DataFile.writeAtomically(Data("not a jpeg".utf8), to: root.appendingPathComponent("b/1.jpg"))
+        let data = RetrievalDataset(table: try RetrievalTable(imageFolder: root))
+        XCTAssertEqual(data.labels, [0, 0, 0, 1, 1, 1])
+        let sampler = try PKSampler(labels: data.labels, labelsPerBatch: 2, instancesPerLabel: 3, seed: 2)
+        let pipeline = TransformPipeline.evaluation(size: 6)
+
+        let failing = DataLoader(dataset: data, sampler: sampler, transform: pipeline, workers: 2)
+        XCTAssertThrowsError(try failing.epoch(0).next()) { XCTAssertTrue("\($0)".contains("b/1.jpg"), "\($0)") }
+
+        let skipping = DataLoader(dataset: data, sampler: sampler, transform: pipeline, workers: 2, failurePolicy: .skip)
+        let epoch = skipping.epoch(0)
+        let batch = try XCTUnwrap(try epoch.next())
+        XCTAssertEqual(batch.images.shape, [5, 3, 6, 6])
+        XCTAssertEqual(batch.labels.sorted(), [0, 0, 0, 1, 1])
+        XCTAssertNil(try epoch.next())
+        XCTAssertEqual(epoch.skipped.count, 1)
     }
 }
