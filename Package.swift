@@ -16,8 +16,10 @@ let package = Package(
     products: [
         .library(name: "KindredTensor", targets: ["KindredTensor"]),
         .library(name: "KindredNN", targets: ["KindredNN"]),
+        .library(name: "KindredData", targets: ["KindredData"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
+        .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -41,6 +43,10 @@ let package = Package(
             swiftSettings: kernelFlags
         ),
         .target(name: "KindredNN", dependencies: ["KindredTensor"]),
+        // zlib (gzip-compressed datasets) and stb (image decoding/encoding, Debian libstb-dev).
+        .target(name: "CKindredZlib", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "CKindredImage", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "KindredData", dependencies: ["KindredTensor", "CKindredZlib", "CKindredImage"]),
         .executableTarget(
             name: "kindred",
             dependencies: [
@@ -53,9 +59,15 @@ let package = Package(
             dependencies: ["KindredNN"],
             path: "Benchmarks/KindredBench"
         ),
+        .executableTarget(
+            name: "KindredDataBench",
+            dependencies: ["KindredData"],
+            path: "Benchmarks/KindredDataBench"
+        ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
     ],
     swiftLanguageModes: [.v5]
 )
