@@ -2,13 +2,14 @@ import Foundation
 import KindredMetric
 import XCTest
 
-/// Triplet and contrastive losses: PML fixtures (value and gradients, both dtypes, random and edge
+/// Embedding losses: PML fixtures (value and gradients, both dtypes, random and edge
 /// cases, mined tuples, a separate reference batch), a plain-loop reference, gradient checks.
 final class LossTests: XCTestCase {
     func testLossesMatchPML() {
         let log = ErrorLog()
         let cases = pmlCases("loss")
-        XCTAssertEqual(cases.count, 96)
+        XCTAssertEqual(cases.count, 184)
+        XCTAssertEqual(Set(cases.map(\.config)), Set(lossConfigs))
         for c in cases {
             for dtype in DType.allCases {
                 let tol = pmlTolerance(dtype)
@@ -83,32 +84,74 @@ final class LossTests: XCTestCase {
         XCTAssertEqual(got, Self.avgNonZero(pos) + Self.avgNonZero(neg), accuracy: 1e-12)
     }
 
+    func testMultiSimilaritySupConNTXentCircleEqualPlainLoops() {
+        let x = randomTensor([9, 3], seed: 6)
+        let labels = [0, 1, 2, 0, 1, 2, 0, 1, 1]
+        let e = Self.rows(x).map(Self.normalized)
+        func s(_ i: Int, _ j: Int) -> Double { zip(e[i], e[j]).reduce(0) { $0 + $1.0 * $1.1 } }
+        func lse(_ v: [Double]) -> Double { v.isEmpty ? 0 : Foundation.log(v.reduce(0) { $0 + Foundation.exp($1) }) }
+        var ms = 0.0, supcon: [Double] = [], ntxent: [Double] = [], circle: [Double] = []
+        for i in 0..<9 {
+            let pos = (0..<9).filter { $0 != i && labels[$0] == labels[i] }
+            let neg = (0..<9).filter { labels[$0] != labels[i] }
+            ms += Foundation.log(1 + pos.reduce(0) { $0 + Foundation.exp(-2 * (s(i, $1) - 0.5)) }) / 2
+                + Foundation.log(1 + neg.reduce(0) { $0 + Foundation.exp(50 * (s(i, $1) - 0.5)) }) / 50
+            let denominator = lse((pos + neg).map { s(i, $0) / 0.1 })
+            supcon.append(-pos.reduce(0) { $0 + s(i, $1) / 0.1 - denominator } / Double(pos.count))
+            for p in pos {
+                ntxent.append(-(s(i, p) / 0.1 - lse(([p] + neg).map { s(i, $0) / 0.1 })))
+            }
+            let lp = lse(pos.map { -80 * Swift.max(1.4 - s(i, $0), 0) * (s(i, $0) - 0.6) })
+            let ln = lse(neg.map { 80 * Swift.max(s(i, $0) + 0.4, 0) * (s(i, $0) - 0.4) })
+            circle.append(lp + ln > 20 ? lp + ln : Foundation.log(1 + Foundation.exp(lp + ln)))
+        }
+        XCTAssertEqual(MultiSimilarityLoss()(x, labels: labels).item(), ms / 9, accuracy: 1e-10)
+        XCTAssertEqual(SupConLoss()(x, labels: labels).item(), Self.avgNonZero(supcon), accuracy: 1e-10)
+        XCTAssertEqual(NTXentLoss(temperature: 0.1)(x, labels: labels).item(), ntxent.reduce(0, +) / Double(ntxent.count), accuracy: 1e-10)
+        XCTAssertEqual(CircleLoss()(x, labels: labels).item(), Self.avgNonZero(circle), accuracy: 1e-9)
+    }
+
+    func testNPairsEqualsPlainLoop() {
+        let x = randomTensor([8, 3], seed: 8)
+        let labels = [2, 0, 1, 0, 2, 1, 3, 1]
+        let e = Self.rows(x).map(Self.normalized)
+        // First positive pair per label, labels ascending: 0 → (1,3), 1 → (2,5), 2 → (0,4); 3 has none.
+        let a = [1, 2, 0], p = [3, 5, 4]
+        var total = 0.0
+        for k in 0..<3 {
+            let logits = p.map { j in zip(e[a[k]], e[j]).reduce(0) { $0 + $1.0 * $1.1 } }
+            let lse = Foundation.log(logits.reduce(0) { $0 + Foundation.exp($1) })
+            total += lse - logits[k]
+        }
+        XCTAssertEqual(NPairsLoss()(x, labels: labels).item(), total / 3, accuracy: 1e-12)
+    }
+
     // MARK: Gradient checks and edge cases
 
     func testGradientCheckEveryConfiguration() {
         let x = randomTensor([8, 4], seed: 9)
         let labels = [0, 1, 0, 1, 2, 2, 0, 1]
-        let configs = ["triplet", "triplet_m02_swap", "triplet_smooth", "triplet_cosine_swap", "triplet_mean_squared",
-                       "triplet_sum_raw", "contrastive", "contrastive_margins", "contrastive_cosine",
-                       "contrastive_per_anchor", "contrastive_threshold"]
-        for name in configs {
-            let loss = makeLoss(name)
+        for name in lossConfigs {
+            // Circle loss treats its scale factors αₚ, αₙ as constants (as PML and the paper), so
+            // its gradient is not the value's derivative; check the fully differentiated variant.
+            let loss = name == "circle" ? CircleLoss(detachScaleFactors: false)
+                : name == "circle_small" ? CircleLoss(m: 0.25, gamma: 16, detachScaleFactors: false) : makeLoss(name)
             assertGradients([x], tol: 1e-6, name) { loss($0[0], labels: labels) }
             // Triplets turned into pairs repeat pairs; PerAnchorReducer (as PML) then counts a pair's
             // value once but passes its gradient to every copy, which is not a derivative. Use pairs.
             let mined = name.contains("per_anchor")
                 ? PairMarginMiner(posMargin: 0.5, negMargin: 1.5)(x, labels: labels)
                 : TripletMarginMiner(margin: 0.5)(x, labels: labels)
-            assertGradients([x], tol: 1e-6, "\(name) mined") { loss($0[0], indices: mined) }
+            assertGradients([x], tol: 1e-6, "\(name) mined") { loss($0[0], labels: labels, indices: mined) }
             let ref = randomTensor([5, 4], seed: 10)
-            if !name.contains("swap") && !name.contains("per_anchor") {
+            if !name.contains("swap") && !name.contains("per_anchor") && !name.hasPrefix("npairs") {
                 assertGradients([x, ref], tol: 1e-6, "\(name) reference") { loss($0[0], labels: labels, reference: $0[1], refLabels: [0, 1, 2, 0, 1]) }
             }
         }
     }
 
     func testNoTuplesGiveZeroLossZeroGradientAndACount() {
-        for name in ["triplet", "triplet_smooth", "contrastive", "contrastive_per_anchor"] {
+        for name in lossConfigs {
             for labels in [[0, 0, 0, 0], [0, 1, 2, 3]] {
                 let loss = makeLoss(name)
                 let x = randomTensor([4, 3], seed: 2).requiringGradient()
@@ -116,8 +159,10 @@ final class LossTests: XCTestCase {
                 value.backward()
                 XCTAssertTrue(value.item().isFinite, name)
                 XCTAssertTrue(x.grad!.doubles.allSatisfy { $0.isFinite }, name)
-                // Triplets need positives and negatives; contrastive keeps the part that exists.
-                if name.hasPrefix("triplet") {
+                // Triplets, NT-Xent and SupCon need positives and negatives; pair losses keep the part
+                // that exists; N-pairs needs positives only (one class → one pair → zero loss).
+                let needsBoth = ["triplet", "ntxent", "supcon"].contains { name.hasPrefix($0) } || (name.hasPrefix("npairs") && labels != [0, 0, 0, 0])
+                if needsBoth {
                     XCTAssertEqual(value.item(), 0, name)
                     XCTAssertEqual(x.grad!.doubles, [Double](repeating: 0, count: 12), name)
                     XCTAssertEqual(loss.emptyBatchCount, 1, name)

@@ -70,6 +70,16 @@ LOSSES = {
     "contrastive_cosine": lambda: losses.ContrastiveLoss(pos_margin=1, neg_margin=0, distance=distances.CosineSimilarity()),
     "contrastive_per_anchor": lambda: losses.ContrastiveLoss(pos_margin=0.2, neg_margin=1.1, reducer=reducers.PerAnchorReducer()),
     "contrastive_threshold": lambda: losses.ContrastiveLoss(pos_margin=0.1, neg_margin=1.3, reducer=reducers.ThresholdReducer(low=0.05, high=0.9)),
+    "multisimilarity": lambda: losses.MultiSimilarityLoss(),
+    "multisimilarity_lp": lambda: losses.MultiSimilarityLoss(alpha=1, beta=10, base=0.8, distance=distances.LpDistance()),
+    "ntxent": lambda: losses.NTXentLoss(temperature=0.1),
+    "ntxent_lp": lambda: losses.NTXentLoss(temperature=0.5, distance=distances.LpDistance()),
+    "supcon": lambda: losses.SupConLoss(),
+    "supcon_lp": lambda: losses.SupConLoss(temperature=0.2, distance=distances.LpDistance(power=2)),
+    "circle": lambda: losses.CircleLoss(),
+    "circle_small": lambda: losses.CircleLoss(m=0.25, gamma=16),
+    "npairs": lambda: losses.NPairsLoss(),
+    "npairs_lp": lambda: losses.NPairsLoss(distance=distances.LpDistance()),
 }
 
 MINERS = {
@@ -158,7 +168,8 @@ def main():
         # A separate reference batch (as cross-batch memory uses). PML's swap indexes the
         # query-by-reference matrix with (positive, negative) reference indices, and PerAnchorReducer
         # sizes its table by the query batch; both fail with a larger reference.
-        if "swap" in cname or "per_anchor" in cname:
+        # NPairsLoss does not support a reference batch at all.
+        if "swap" in cname or "per_anchor" in cname or cname.startswith("npairs"):
             continue
         r, rl = fx["random12"]
         e2, l2 = e[:6, :5], l[:6] % 4
