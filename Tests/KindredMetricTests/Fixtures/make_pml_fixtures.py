@@ -82,6 +82,21 @@ LOSSES = {
     "npairs_lp": lambda: losses.NPairsLoss(distance=distances.LpDistance()),
 }
 
+# Losses with their own weights: (constructor, name of the weight, whether it is stored [D, C·k]).
+PROXY = {
+    "arcface": (lambda c, d: losses.ArcFaceLoss(num_classes=c, embedding_size=d), "W"),
+    "arcface_small": (lambda c, d: losses.ArcFaceLoss(num_classes=c, embedding_size=d, margin=10, scale=8), "W"),
+    "cosface": (lambda c, d: losses.CosFaceLoss(num_classes=c, embedding_size=d), "W"),
+    "cosface_small": (lambda c, d: losses.CosFaceLoss(num_classes=c, embedding_size=d, margin=0.2, scale=10), "W"),
+    "sphereface": (lambda c, d: losses.SphereFaceLoss(num_classes=c, embedding_size=d, margin=4, scale=1), "W"),
+    "largemargin": (lambda c, d: losses.LargeMarginSoftmaxLoss(num_classes=c, embedding_size=d, margin=3, scale=1), "W"),
+    "subcenter": (lambda c, d: losses.SubCenterArcFaceLoss(num_classes=c, embedding_size=d, sub_centers=3, margin=20, scale=16), "W"),
+    "normsoftmax": (lambda c, d: losses.NormalizedSoftmaxLoss(num_classes=c, embedding_size=d), "W"),
+    "normsoftmax_t": (lambda c, d: losses.NormalizedSoftmaxLoss(num_classes=c, embedding_size=d, temperature=0.5), "W"),
+    "proxyanchor": (lambda c, d: losses.ProxyAnchorLoss(num_classes=c, embedding_size=d), "proxies"),
+    "proxyanchor_lp": (lambda c, d: losses.ProxyAnchorLoss(num_classes=c, embedding_size=d, margin=0.2, alpha=8, distance=distances.LpDistance()), "proxies"),
+}
+
 MINERS = {
     "batch_hard": lambda: miners.BatchHardMiner(),
     "batch_hard_cosine": lambda: miners.BatchHardMiner(distance=distances.CosineSimilarity()),
@@ -174,6 +189,28 @@ def main():
         r, rl = fx["random12"]
         e2, l2 = e[:6, :5], l[:6] % 4
         cases.append(loss_case(cname, "reference", e2, l2, ref=r, ref_labels=rl))
+
+    for cname, (make, wname) in PROXY.items():
+        for fname in ["random12", "random16", "duplicates", "single_class", "no_positives", "large32", "mined_triplets"]:
+            e, l = fx["random16" if fname == "mined_triplets" else fname]
+            classes = int(max(l)) + 1
+            loss = make(classes, e.shape[1])
+            w = getattr(loss, wname)
+            w.data = torch.tensor(np.round(rng.randn(*w.shape), 3))
+            x = torch.tensor(e, requires_grad=True)
+            kwargs = {}
+            tuples = None
+            if fname == "mined_triplets":
+                with torch.no_grad():
+                    tuples = miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard")(torch.tensor(e), torch.tensor(l))
+                kwargs["indices_tuple"] = tuples
+            value = loss(x, torch.tensor(l), **kwargs)
+            value.backward()
+            cases.append({"name": f"{cname}/{fname}", "group": "proxy", "config": cname, "fixture": fname,
+                          "labels": [int(v) for v in l], "refLabels": None, "loss": float(value.item()),
+                          "indices": {} if tuples is None else tuple_dict(tuples),
+                          "indexKind": None if tuples is None else "triplets",
+                          "tensors": {"embeddings": enc(e), "weight": enc(w), "grad": enc(x.grad), "weightGrad": enc(w.grad)}})
 
     for mname, make in MINERS.items():
         for fname in ["random12", "random16", "large32", "single_class", "no_positives"]:
