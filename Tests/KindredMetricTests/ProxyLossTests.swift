@@ -3,11 +3,11 @@ import KindredMetric
 import XCTest
 
 /// Losses with their own weights (ArcFace, CosFace, SphereFace, L-Softmax, sub-center ArcFace,
-/// normalised softmax, proxy anchor): PML fixtures for the value and the gradients with respect to
+/// normalised softmax, proxy anchor, proxy NCA): PML fixtures for the value and the gradients with respect to
 /// embeddings and weights, plain-loop references, gradient checks, optimiser visibility.
 final class ProxyLossTests: XCTestCase {
     static let configs = ["arcface", "arcface_small", "cosface", "cosface_small", "sphereface", "largemargin",
-                          "subcenter", "normsoftmax", "normsoftmax_t", "proxyanchor", "proxyanchor_lp"]
+                          "subcenter", "normsoftmax", "normsoftmax_t", "proxyanchor", "proxyanchor_lp", "proxynca", "proxynca_cos"]
 
     /// The loss named by a fixture configuration, with the given weight tensor.
     static func make(_ name: String, classes: Int, dim: Int, weight: Tensor) -> MetricLoss {
@@ -23,6 +23,8 @@ final class ProxyLossTests: XCTestCase {
         case "normsoftmax_t": return NormalizedSoftmaxLoss(numClasses: classes, embeddingSize: dim, temperature: 0.5, weight: weight)
         case "proxyanchor": return ProxyAnchorLoss(numClasses: classes, embeddingSize: dim, proxies: weight)
         case "proxyanchor_lp": return ProxyAnchorLoss(numClasses: classes, embeddingSize: dim, margin: 0.2, alpha: 8, proxies: weight, distance: LpDistance())
+        case "proxynca": return ProxyNCALoss(numClasses: classes, embeddingSize: dim, proxies: weight)
+        case "proxynca_cos": return ProxyNCALoss(numClasses: classes, embeddingSize: dim, softmaxScale: 10, proxies: weight, distance: CosineSimilarity())
         default: preconditionFailure("unknown loss \(name)")
         }
     }
@@ -30,7 +32,7 @@ final class ProxyLossTests: XCTestCase {
     func testProxyLossesMatchPML() {
         let log = ErrorLog()
         let cases = pmlCases("proxy")
-        XCTAssertEqual(cases.count, 77)
+        XCTAssertEqual(cases.count, 91)
         XCTAssertEqual(Set(cases.map(\.config)), Set(Self.configs))
         for c in cases {
             for dtype in DType.allCases {

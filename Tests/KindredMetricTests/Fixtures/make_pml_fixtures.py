@@ -95,6 +95,18 @@ PROXY = {
     "normsoftmax_t": (lambda c, d: losses.NormalizedSoftmaxLoss(num_classes=c, embedding_size=d, temperature=0.5), "W"),
     "proxyanchor": (lambda c, d: losses.ProxyAnchorLoss(num_classes=c, embedding_size=d), "proxies"),
     "proxyanchor_lp": (lambda c, d: losses.ProxyAnchorLoss(num_classes=c, embedding_size=d, margin=0.2, alpha=8, distance=distances.LpDistance()), "proxies"),
+    "proxynca": (lambda c, d: losses.ProxyNCALoss(num_classes=c, embedding_size=d), "proxies"),
+    "proxynca_cos": (lambda c, d: losses.ProxyNCALoss(num_classes=c, embedding_size=d, softmax_scale=10, distance=distances.CosineSimilarity()), "proxies"),
+}
+
+# Cross-batch memory: (wrapped loss, miner, memory size); three batches of 8 fill and wrap it.
+MEMORY = {
+    "xbm_triplet": (lambda: losses.TripletMarginLoss(margin=0.2), None, 20),
+    "xbm_contrastive": (lambda: losses.ContrastiveLoss(pos_margin=0.1, neg_margin=0.9), None, 20),
+    "xbm_ntxent": (lambda: losses.NTXentLoss(temperature=0.2), None, 12),
+    "xbm_multisimilarity_mined": (lambda: losses.MultiSimilarityLoss(), lambda: miners.MultiSimilarityMiner(epsilon=0.2), 20),
+    "xbm_triplet_mined": (lambda: losses.TripletMarginLoss(margin=0.1), lambda: miners.TripletMarginMiner(margin=0.3), 16),
+    "xbm_contrastive_enqueue_mask": (lambda: losses.ContrastiveLoss(), None, 16),
 }
 
 MINERS = {
@@ -211,6 +223,30 @@ def main():
                           "indices": {} if tuples is None else tuple_dict(tuples),
                           "indexKind": None if tuples is None else "triplets",
                           "tensors": {"embeddings": enc(e), "weight": enc(w), "grad": enc(x.grad), "weightGrad": enc(w.grad)}})
+
+    for cname, (make_loss, make_miner, size) in MEMORY.items():
+        mem = losses.CrossBatchMemory(make_loss(), embedding_size=5, memory_size=size,
+                                      miner=None if make_miner is None else make_miner())
+        steps = 3
+        es = np.round(rng.randn(steps, 8, 5), 3)
+        ls = rng.randint(0, 3, (steps, 8))
+        mask = np.array([i % 2 == 0 for i in range(8)])
+        values, tensors = [], {}
+        for t in range(steps):
+            x = torch.tensor(es[t], requires_grad=True)
+            if "enqueue_mask" in cname:
+                value = mem(x, torch.tensor(ls[t]), enqueue_mask=torch.tensor(mask))
+            else:
+                value = mem(x, torch.tensor(ls[t]))
+            value.backward()
+            values.append(value.item())
+            tensors[f"embeddings{t}"] = enc(es[t])
+            tensors[f"grad{t}"] = enc(x.grad if x.grad is not None else torch.zeros_like(x))
+        tensors["losses"] = enc(np.array(values))
+        cases.append({"name": cname, "group": "memory", "config": cname, "fixture": f"size{size}",
+                      "labels": [int(v) for v in ls.ravel()], "refLabels": None, "loss": None,
+                      "indices": {"mask": [int(v) for v in mask], "memorySize": [size]}, "indexKind": None,
+                      "tensors": tensors})
 
     for mname, make in MINERS.items():
         for fname in ["random12", "random16", "large32", "single_class", "no_positives"]:
