@@ -65,6 +65,9 @@ public class LargeMarginSoftmaxLoss: MetricLoss {
     /// The logits without margins (for prediction): scaled cosines.
     public func logits(_ embeddings: Tensor) -> Tensor { scaleLogits(cosine(embeddings), embeddings: embeddings) }
 
+    /// The class weights as rows, for ``MetricLoss/weightRegularizer``.
+    override public var classWeightRows: Tensor? { weight.transposed(0, 1) }
+
     /// One weighted cross-entropy per batch element.
     override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
                                      reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {

@@ -17,6 +17,16 @@ open class MetricLoss: Module {
     public internal(set) var lastTupleCount = 0
     /// Calls so far that found no tuples and returned the zero loss.
     public internal(set) var emptyBatchCount = 0
+    /// An optional penalty on the embeddings, added as `embeddingRegularizerWeight · r(embeddings)`
+    /// (PML's `embedding_regularizer`).
+    public var embeddingRegularizer: (any Regularizer)? = nil
+    /// Weight of ``embeddingRegularizer``.
+    public var embeddingRegularizerWeight: Double = 1
+    /// An optional penalty on the loss's class weights or proxies (one row per class), added as
+    /// `weightRegularizerWeight · r(W)` (PML's `weight_regularizer`); ignored by losses without weights.
+    public var weightRegularizer: (any Regularizer)? = nil
+    /// Weight of ``weightRegularizer``.
+    public var weightRegularizerWeight: Double = 1
 
     /// Creates a loss with a distance and a reducer.
     public init(distance: BaseDistance, reducer: any Reducer) {
@@ -42,8 +52,18 @@ open class MetricLoss: Module {
         let terms = computeLoss(embeddings, labels: labels, indices: indices,
                                 reference: reference, refLabels: reference == nil ? nil : (refLabels ?? labels))
         if terms.allSatisfy({ $0.losses == nil }) { emptyBatchCount += 1; lastTupleCount = 0 }
-        return reducer.reduce(terms, embeddings: embeddings)
+        var all = terms
+        if let r = embeddingRegularizer {
+            all.append(LossTerm(losses: r(embeddings) * embeddingRegularizerWeight, kind: .alreadyReduced))
+        }
+        if let r = weightRegularizer, let w = classWeightRows {
+            all.append(LossTerm(losses: r(w) * weightRegularizerWeight, kind: .alreadyReduced))
+        }
+        return reducer.reduce(all, embeddings: embeddings)
     }
+
+    /// The loss's own class weights or proxies, one row per class (nil for losses without them).
+    open var classWeightRows: Tensor? { nil }
 
     /// The unreduced loss terms; subclasses override it.
     ///

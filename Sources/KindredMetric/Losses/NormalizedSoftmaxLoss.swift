@@ -28,6 +28,9 @@ public final class NormalizedSoftmaxLoss: MetricLoss {
         return distance.isInverted ? l : -l
     }
 
+    /// The class weights as rows, for ``MetricLoss/weightRegularizer``.
+    override public var classWeightRows: Tensor? { weight.transposed(0, 1) }
+
     /// One weighted cross-entropy per batch element.
     override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
                                      reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {

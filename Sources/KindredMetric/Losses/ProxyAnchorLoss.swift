@@ -31,6 +31,9 @@ public final class ProxyAnchorLoss: MetricLoss {
         super.init(distance: distance, reducer: reducer)
     }
 
+    /// The class weights as rows, for ``MetricLoss/weightRegularizer``.
+    override public var classWeightRows: Tensor? { proxies }
+
     /// The positive and negative terms, each already averaged.
     override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
                                      reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {

@@ -26,6 +26,9 @@ public final class ProxyNCALoss: MetricLoss {
         super.init(distance: distance, reducer: reducer)
     }
 
+    /// The class weights as rows, for ``MetricLoss/weightRegularizer``.
+    override public var classWeightRows: Tensor? { proxies }
+
     /// One loss per batch element.
     override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
                                      reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 import torch
-from pytorch_metric_learning import distances, losses, miners, reducers
+from pytorch_metric_learning import distances, losses, miners, reducers, regularizers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 torch.set_default_dtype(torch.float64)
@@ -107,6 +107,21 @@ MEMORY = {
     "xbm_multisimilarity_mined": (lambda: losses.MultiSimilarityLoss(), lambda: miners.MultiSimilarityMiner(epsilon=0.2), 20),
     "xbm_triplet_mined": (lambda: losses.TripletMarginLoss(margin=0.1), lambda: miners.TripletMarginMiner(margin=0.3), 16),
     "xbm_contrastive_enqueue_mask": (lambda: losses.ContrastiveLoss(), None, 16),
+}
+
+# Regularisers alone, losses with regularisers, and a weighted sum of losses:
+# (constructor(classes, dim), name of its weight or None).
+COMBOS = {
+    "reg_lp": (lambda c, d: regularizers.LpRegularizer(), None),
+    "reg_lp_squared": (lambda c, d: regularizers.LpRegularizer(power=2), None),
+    "reg_zero_mean": (lambda c, d: regularizers.ZeroMeanRegularizer(), None),
+    "reg_regularface": (lambda c, d: regularizers.RegularFaceRegularizer(), None),
+    "triplet_embedding_reg": (lambda c, d: losses.TripletMarginLoss(margin=0.1, embedding_regularizer=regularizers.LpRegularizer(), embedding_reg_weight=0.1), None),
+    "arcface_regularface": (lambda c, d: losses.ArcFaceLoss(num_classes=c, embedding_size=d, margin=10, scale=8, weight_regularizer=regularizers.RegularFaceRegularizer(), weight_reg_weight=0.5), "W"),
+    "proxyanchor_regularface": (lambda c, d: losses.ProxyAnchorLoss(num_classes=c, embedding_size=d, weight_regularizer=regularizers.RegularFaceRegularizer()), "proxies"),
+    "arcface_plus_triplet": (lambda c, d: losses.MultipleLosses(
+        [losses.ArcFaceLoss(num_classes=c, embedding_size=d, margin=10, scale=8), losses.TripletMarginLoss()],
+        weights=[1, 0.1], miners=[None, miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard")]), "losses.0.W"),
 }
 
 MINERS = {
@@ -223,6 +238,28 @@ def main():
                           "indices": {} if tuples is None else tuple_dict(tuples),
                           "indexKind": None if tuples is None else "triplets",
                           "tensors": {"embeddings": enc(e), "weight": enc(w), "grad": enc(x.grad), "weightGrad": enc(w.grad)}})
+
+    for cname, (make, wname) in COMBOS.items():
+        for fname in ["random12", "random16", "duplicates", "single_class"]:
+            e, l = fx[fname]
+            classes = int(max(l)) + 1
+            module = make(classes, e.shape[1])
+            w = None
+            if wname is not None:
+                w = module
+                for part in wname.split("."):
+                    w = w[int(part)] if part.isdigit() else getattr(w, part)
+                w.data = torch.tensor(np.round(rng.randn(*w.shape), 3))
+            x = torch.tensor(e, requires_grad=True)
+            value = module(x) if cname.startswith("reg_") else module(x, torch.tensor(l))
+            value.backward()
+            tensors = {"embeddings": enc(e), "grad": enc(x.grad)}
+            if w is not None:
+                tensors["weight"] = enc(w)
+                tensors["weightGrad"] = enc(w.grad)
+            cases.append({"name": f"{cname}/{fname}", "group": "combo", "config": cname, "fixture": fname,
+                          "labels": [int(v) for v in l], "refLabels": None, "loss": float(value.item()),
+                          "indices": {}, "indexKind": None, "tensors": tensors})
 
     for cname, (make_loss, make_miner, size) in MEMORY.items():
         mem = losses.CrossBatchMemory(make_loss(), embedding_size=5, memory_size=size,
