@@ -116,3 +116,50 @@ final class MinerTests: XCTestCase {
         }
     }
 }
+
+/// Distance-weighted sampling: the weight formula (as PML computes it), the constraints on every drawn
+/// triplet, and the empirical frequencies of the negatives.
+final class DistanceWeightedMinerTests: XCTestCase {
+    func testWeightsFollowTheFormula() {
+        let x = randomTensor([8, 4], seed: 71)
+        let labels = [0, 1, 2, 0, 1, 2, 0, 1]
+        let miner = DistanceWeightedMiner(cutoff: 0.5, nonzeroLossCutoff: 1.4)
+        let w = miner.weights(x, labels: labels)
+        let mat = LpDistance()(x).doubles
+        for i in 0..<8 {
+            var raw = [Double](repeating: 0, count: 8)
+            for j in 0..<8 where labels[j] != labels[i] {
+                let m = Swift.max(mat[i * 8 + j], 0.5)
+                if m < 1.4 { raw[j] = Foundation.pow(m, -2) * Foundation.pow(1 - 0.25 * m * m, -0.5) }
+            }
+            let s = raw.reduce(0, +)
+            XCTAssertEqual(w[i].count, 8)
+            for j in 0..<8 { XCTAssertEqual(w[i][j], s > 0 ? raw[j] / s : 0, accuracy: 1e-12) }
+        }
+    }
+
+    func testDrawsRespectLabelsCutoffAndFrequencies() {
+        let x = randomTensor([8, 4], seed: 71)
+        let labels = [0, 1, 2, 0, 1, 2, 0, 1]
+        let miner = DistanceWeightedMiner(seed: 5)
+        let w = miner.weights(x, labels: labels)
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: 8), count: 8)
+        for _ in 0..<3000 {
+            let (a, p, n) = miner(x, labels: labels).asTriplets
+            for k in a.indices {
+                XCTAssertEqual(labels[a[k]], labels[p[k]])
+                XCTAssertNotEqual(a[k], p[k])
+                XCTAssertNotEqual(labels[a[k]], labels[n[k]])
+                XCTAssertGreaterThan(w[a[k]][n[k]], 0)
+                counts[a[k]][n[k]] += 1
+            }
+        }
+        for i in 0..<8 {
+            let total = counts[i].reduce(0, +)
+            guard total > 0 else { continue }
+            for j in 0..<8 { XCTAssertEqual(counts[i][j] / total, w[i][j], accuracy: 0.03, "anchor \(i) negative \(j)") }
+        }
+        // Same seed, same draws.
+        XCTAssertEqual(DistanceWeightedMiner(seed: 9)(x, labels: labels), DistanceWeightedMiner(seed: 9)(x, labels: labels))
+    }
+}
