@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KindredTensor", targets: ["KindredTensor"]),
         .library(name: "KindredNN", targets: ["KindredNN"]),
         .library(name: "KindredData", targets: ["KindredData"]),
+        .library(name: "KindredMetric", targets: ["KindredMetric"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
@@ -47,6 +48,7 @@ let package = Package(
         .target(name: "CKindredZlib", linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CKindredImage", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "KindredData", dependencies: ["KindredTensor", "CKindredZlib", "CKindredImage"]),
+        .target(name: "KindredMetric", dependencies: ["KindredNN"]),
         .executableTarget(
             name: "kindred",
             dependencies: [
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
+        .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
