@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .library(name: "KindredTensor", targets: ["KindredTensor"]),
         .library(name: "KindredNN", targets: ["KindredNN"]),
+        .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
     ],
@@ -41,6 +42,8 @@ let package = Package(
             swiftSettings: kernelFlags
         ),
         .target(name: "KindredNN", dependencies: ["KindredTensor"]),
+        // Query/gallery search and retrieval metrics; needs only tensors (no losses, no layers).
+        .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
         .executableTarget(
             name: "kindred",
             dependencies: [
@@ -56,6 +59,7 @@ let package = Package(
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
