@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
+        .executable(name: "kindred-retrieval-bench", targets: ["KindredRetrievalBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -55,6 +56,11 @@ let package = Package(
             name: "KindredBench",
             dependencies: ["KindredNN"],
             path: "Benchmarks/KindredBench"
+        ),
+        .executableTarget(
+            name: "KindredRetrievalBench",
+            dependencies: ["KindredRetrieval"],
+            path: "Benchmarks/KindredRetrievalBench"
         ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
