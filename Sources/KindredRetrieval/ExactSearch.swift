@@ -5,8 +5,8 @@ import KindredTensor
 /// The score matrix is never built whole. Queries are taken ``queryBlockSize`` rows at a time and
 /// the gallery ``galleryBlockSize`` rows at a time; each tile of scores is one BLAS matrix product
 /// (`Q_b · G_bᵀ`, through `Tensor.matmul`, which spreads a large product over all cores), and each
-/// query row of the tile is then merged into that query's running top-k — a sorted insertion buffer
-/// of `k` entries, not a sort of the row — with the rows of the tile shared out over the cores
+/// query row of the tile is then merged into that query's running top-k — a binary heap of `k`
+/// entries (O(log k) per accepted item), not a sort of the row — with the rows of the tile shared out over the cores
 /// (``Parallel``). The two phases alternate, so the machine's cores are never oversubscribed.
 ///
 /// Memory beyond the inputs: one tile (`queryBlockSize × galleryBlockSize` scalars, 32 MiB for
@@ -104,7 +104,7 @@ public struct ExactSearch: Sendable {
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(queryCount * depth, 1))
         defer { keys.deallocate(); slots.deallocate() }
         keys.initialize(repeating: T.infinity, count: queryCount * depth)
-        slots.initialize(repeating: -1, count: queryCount * depth)
+        slots.initialize(repeating: Int.max, count: queryCount * depth)
 
         let qb = queryBlockSize, gb = galleryBlockSize
         galleryFactor.withUnsafeBufferPointer { gFactor in
@@ -155,6 +155,21 @@ public struct ExactSearch: Sendable {
         let n = queryCount * depth
         var indices = [Int](repeating: -1, count: n)
         var out = [Double](repeating: .nan, count: n)
+        Parallel.forEachChunk(queryCount, costPerItem: depth * 8) { rows in
+            var pairs: [(key: T, slot: Int)] = []
+            pairs.reserveCapacity(depth)
+            for query in rows {
+                let base = query * depth
+                pairs.removeAll(keepingCapacity: true)
+                for i in 0..<depth where slots[base + i] != Int.max { pairs.append((keys[base + i], slots[base + i])) }
+                pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.slot < $1.slot }
+                for (i, p) in pairs.enumerated() {
+                    keys[base + i] = p.key
+                    slots[base + i] = p.slot
+                }
+                for i in pairs.count..<depth { slots[base + i] = -1 }
+            }
+        }
         for i in 0..<n where slots[i] >= 0 {
             indices[i] = slots[i]
             let key = Double(keys[i])
@@ -174,24 +189,27 @@ public struct ExactSearch: Sendable {
                                 queryFactor: T, galleryFactor: UnsafeBufferPointer<T>,
                                 keys: UnsafeMutablePointer<T>, slots: UnsafeMutablePointer<Int>, depth: Int) {
         if range.isEmpty { return }
-        let last = depth - 1
-        var worst = keys[last]
-        var full = slots[last] >= 0
+        // keys/slots hold a binary max-heap ordered by (key, index): the root is the worst entry kept.
+        // Empty entries are (+∞, Int.max), worse than any real one. Gallery indices only grow, so an
+        // item enters when its key is strictly smaller than the root's (or the root is empty and the
+        // key is not NaN): on equal keys the lower gallery index stays.
+        var worst = keys[0]
+        var full = slots[0] != Int.max
         switch kind {
         case .dotProduct:
             for j in range {
                 let key = -row[j]
                 if key < worst || (!full && !key.isNaN) {
-                    offer(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
-                    worst = keys[last]; full = slots[last] >= 0
+                    replaceRoot(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
+                    worst = keys[0]; full = slots[0] != Int.max
                 }
             }
         case .cosine:
             for j in range {
                 let key = -(row[j] * queryFactor * galleryFactor[galleryOffset + j])
                 if key < worst || (!full && !key.isNaN) {
-                    offer(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
-                    worst = keys[last]; full = slots[last] >= 0
+                    replaceRoot(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
+                    worst = keys[0]; full = slots[0] != Int.max
                 }
             }
         case .euclidean, .squaredEuclidean:
@@ -200,25 +218,32 @@ public struct ExactSearch: Sendable {
                 var key = queryFactor + galleryFactor[galleryOffset + j] - (s + s)
                 if key < 0 { key = 0 }
                 if key < worst || (!full && !key.isNaN) {
-                    offer(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
-                    worst = keys[last]; full = slots[last] >= 0
+                    replaceRoot(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
+                    worst = keys[0]; full = slots[0] != Int.max
                 }
             }
         }
     }
 
-    /// Inserts `(key, index)` into a sorted buffer of `depth` entries (empty slots hold index −1 at
-    /// the end). Called only with indices larger than any already present, so an equal key goes
-    /// after its equals: lower gallery index first.
+    /// Replaces the root of a max-heap of `depth` `(key, index)` entries with `(key, index)` and
+    /// sifts it down (O(log k) per accepted item; rows are sorted once at the end).
     @inline(__always)
-    static func offer<T: KFloat>(_ key: T, _ index: Int, keys: UnsafeMutablePointer<T>, slots: UnsafeMutablePointer<Int>, depth: Int) {
-        var p = depth - 1
-        while p > 0 && (slots[p - 1] < 0 || keys[p - 1] > key) {
-            keys[p] = keys[p - 1]
-            slots[p] = slots[p - 1]
-            p -= 1
+    static func replaceRoot<T: KFloat>(_ key: T, _ index: Int, keys: UnsafeMutablePointer<T>, slots: UnsafeMutablePointer<Int>, depth: Int) {
+        @inline(__always) func worse(_ a: Int, than b: Int) -> Bool {
+            keys[a] > keys[b] || (keys[a] == keys[b] && slots[a] > slots[b])
         }
-        keys[p] = key
-        slots[p] = index
+        keys[0] = key
+        slots[0] = index
+        var i = 0
+        while true {
+            let l = 2 * i + 1
+            if l >= depth { break }
+            var c = l
+            if l + 1 < depth && worse(l + 1, than: l) { c = l + 1 }
+            if !worse(c, than: i) { break }
+            let tk = keys[i]; keys[i] = keys[c]; keys[c] = tk
+            let ts = slots[i]; slots[i] = slots[c]; slots[c] = ts
+            i = c
+        }
     }
 }
