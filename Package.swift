@@ -9,7 +9,8 @@ let native = ProcessInfo.processInfo.environment["KINDRED_NATIVE"] == "1"
 let kernelFlags: [SwiftSetting] = native ? [.unsafeFlags(["-target-cpu", "native"])] : []
 
 // Kindred: deep metric learning in Swift.
-// Layers import only downward: KindredTensor ← KindredNN ← (KindredData, KindredMetric) ← kindred.
+// Layers import only downward: KindredTensor ← KindredNN ← KindredMetric;
+// KindredTensor ← KindredData, KindredRetrieval; all ← kindred.
 let package = Package(
     name: "Kindred",
     platforms: [.macOS(.v15)],
@@ -18,9 +19,11 @@ let package = Package(
         .library(name: "KindredNN", targets: ["KindredNN"]),
         .library(name: "KindredData", targets: ["KindredData"]),
         .library(name: "KindredMetric", targets: ["KindredMetric"]),
+        .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
+        .executable(name: "kindred-retrieval-bench", targets: ["KindredRetrievalBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -49,6 +52,8 @@ let package = Package(
         .target(name: "CKindredImage", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "KindredData", dependencies: ["KindredTensor", "CKindredZlib", "CKindredImage"]),
         .target(name: "KindredMetric", dependencies: ["KindredNN"]),
+        // Query/gallery search and retrieval metrics; needs only tensors (no losses, no layers).
+        .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
         .executableTarget(
             name: "kindred",
             dependencies: [
@@ -66,11 +71,17 @@ let package = Package(
             dependencies: ["KindredData"],
             path: "Benchmarks/KindredDataBench"
         ),
+        .executableTarget(
+            name: "KindredRetrievalBench",
+            dependencies: ["KindredRetrieval"],
+            path: "Benchmarks/KindredRetrievalBench"
+        ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

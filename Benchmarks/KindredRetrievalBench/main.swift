@@ -1,0 +1,82 @@
+import Foundation
+import KindredRetrieval
+import KindredTensor
+
+// Retrieval benchmark: exact top-k search on random L2-normalised embeddings, and retrieval metrics
+// on a leave-one-out set. Prints one JSON object (seconds are medians of the timed runs; peak RSS
+// in MiB is the process's high-water mark).
+//
+//   kindred-retrieval-bench [--queries 10000] [--gallery 60000] [--dim 128] [--k 10]
+//                           [--query-block 1024] [--gallery-block 8192] [--runs 3]
+//                           [--loo 10000] [--classes 100]
+
+BLAS.relaunchWithFastKernelsIfNeeded()
+
+func option(_ name: String, _ fallback: Int) -> Int {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
+    return v
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func peakRSSMiB() -> Double {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_maxrss) / 1024
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    return Double(u.ru_maxrss) / (1024 * 1024)
+    #endif
+}
+
+let queries = option("queries", 10_000), galleryCount = option("gallery", 60_000), dim = option("dim", 128)
+let k = option("k", 10), runs = option("runs", 3)
+let looCount = option("loo", 10_000), classes = option("classes", 100)
+var rng = RandomGenerator(seed: 0)
+let q = Tensor.normal([queries, dim], generator: &rng).l2Normalized()
+let g = Tensor.normal([galleryCount, dim], generator: &rng).l2Normalized()
+let search = ExactSearch(distance: .dotProduct, queryBlockSize: option("query-block", 1024), galleryBlockSize: option("gallery-block", 8192))
+
+var report: [String: Any] = ["queries": queries, "gallery": galleryCount, "dim": dim, "k": k, "threads": Parallel.threadCount]
+do {
+    var times: [Double] = []
+    for _ in 0..<runs { times.append(try seconds { _ = try search.search(queries: q, gallery: g, k: k) }) }
+    report["searchSeconds"] = median(times)
+
+    if looCount > 0 {
+        // Leave-one-out metrics: `classes` labels, embeddings = class centre + noise.
+        let centres = Tensor.normal([classes, dim], generator: &rng)
+        let labels = (0..<looCount).map { $0 % classes }
+        let noise = Tensor.normal([looCount, dim], std: 1.5, generator: &rng)
+        let x = (centres.rows(labels) + noise).l2Normalized()
+        let metrics: [RankingMetric] = [.cmc(at: 1), .cmc(at: 5), .precision(at: 1), .precision(at: 5),
+                                        .averagePrecision(at: 1), .averagePrecision(at: 5), .averagePrecisionAtR]
+        var summaries: [MetricSummary] = []
+        var looTimes: [Double] = []
+        for _ in 0..<runs {
+            looTimes.append(try seconds {
+                let exclusion = SearchExclusion.leaveOneOut(count: looCount)
+                let depth = looCount / classes  // ≥ R = class size − 1
+                let result = try search.search(queries: x, gallery: x, k: depth, exclusion: exclusion)
+                let relevance = try RankedRelevance(result: result, queryLabels: labels, galleryLabels: labels, exclusion: exclusion)
+                summaries = try relevance.summaries(of: metrics)
+            })
+        }
+        report["leaveOneOutMetricsSeconds"] = median(looTimes)
+        report["leaveOneOutMetrics"] = Dictionary(uniqueKeysWithValues: summaries.map { ("\($0.metric)", $0.mean) })
+    }
+    report["peakRSSMiB"] = peakRSSMiB()
+    let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
