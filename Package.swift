@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "kindred",
             dependencies: [
-                "KindredNN",
+                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,3 +1,5 @@
+import Foundation
+
 import KindredTensor
 
 /// A confidence interval `[lower, upper]` at a given level.
@@ -9,7 +11,10 @@ public struct ConfidenceInterval: Sendable, Equatable, CustomStringConvertible {
     /// Confidence level, e.g. 0.95.
     public let level: Double
 
-    public var description: String { "\(Int((level * 100).rounded()))% CI [\(lower), \(upper)]" }
+    /// Bounds shown to 4 decimals (the raw values are in ``lower`` and ``upper``).
+    public var description: String {
+        "\(Int((level * 100).rounded()))% CI [\(String(format: "%.4f", lower)), \(String(format: "%.4f", upper))]"
+    }
 }
 
 /// Percentile bootstrap over queries: how much a mean would move if the evaluated queries were

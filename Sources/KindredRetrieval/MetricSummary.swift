@@ -1,3 +1,5 @@
+import Foundation
+
 /// A metric averaged over queries, with how many queries it covers and, when asked, how uncertain it is.
 public struct MetricSummary: Sendable, Equatable, CustomStringConvertible {
     /// The metric.
@@ -12,7 +14,7 @@ public struct MetricSummary: Sendable, Equatable, CustomStringConvertible {
     public let confidenceInterval: ConfidenceInterval?
 
     public var description: String {
-        var s = "\(metric) = \(mean) over \(evaluatedQueries) queries"
+        var s = "\(metric) = \(String(format: "%.4f", mean)) over \(evaluatedQueries) queries"
         if let ci = confidenceInterval { s += ", \(ci)" }
         if droppedQueries > 0 { s += " (\(droppedQueries) without any relevant gallery item dropped)" }
         return s

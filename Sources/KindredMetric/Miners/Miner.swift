@@ -32,3 +32,10 @@ struct DistanceTable {
 
     subscript(i: Int, j: Int) -> Double { values[i * columns + j] }
 }
+
+extension Miner {
+    /// Mines tuples within one batch (`embeddings` are both anchors and references).
+    public func mine(_ embeddings: Tensor, labels: [Int]) -> IndexTuples {
+        mine(embeddings, labels: labels, reference: nil, refLabels: nil)
+    }
+}
