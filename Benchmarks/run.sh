@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Kindred's engine benchmark and the same work in PyTorch (CPU) in one session, and prints
 # the ratios Kindred/PyTorch (time: below 1 is faster; throughput: above 1 is faster).
+# KINDRED_BENCH_ROUNDS (default 2) alternating rounds; each side's best is reported.
 #   Benchmarks/run.sh [sgemm|cnn|conv|resnet]
 # The PyTorch venv lives outside the repo: $KINDRED_BENCH_VENV (default /tmp/kindred-bench-venv);
 # the first run creates it (pip install torch numpy, several GB).
@@ -17,10 +18,27 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch" 2>/dev/
 fi
 swift build -c release --product kindred-bench >&2
 mkdir -p .build/bench
-echo "Kindred…" >&2
-.build/release/kindred-bench "$@" > .build/bench/kindred.json
-echo "PyTorch…" >&2
-"$VENV/bin/python" Benchmarks/torch_bench.py "$@" > .build/bench/torch.json
+# Alternate the two sides (Kindred, PyTorch, Kindred, PyTorch, …) and keep each side's best run, so
+# that a slow spell of a shared machine does not land on one side only.
+ROUNDS="${KINDRED_BENCH_ROUNDS:-2}"
+for r in $(seq 1 "$ROUNDS"); do
+  echo "round $r/$ROUNDS: Kindred…" >&2
+  .build/release/kindred-bench "$@" > ".build/bench/kindred-$r.json"
+  echo "round $r/$ROUNDS: PyTorch…" >&2
+  "$VENV/bin/python" Benchmarks/torch_bench.py "$@" > ".build/bench/torch-$r.json"
+done
+python3 - "$ROUNDS" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+for side in ("kindred", "torch"):
+    runs = [json.load(open(f".build/bench/{side}-{r}.json")) for r in range(1, n + 1)]
+    best = dict(runs[0])
+    for run in runs[1:]:
+        for key, v in run.items():
+            if isinstance(v, (int, float)) and key in best and isinstance(best[key], (int, float)):
+                best[key] = max(best[key], v) if "gflops" in key else min(best[key], v)
+    json.dump(best, open(f".build/bench/{side}.json", "w"), sort_keys=True)
+PY
 python3 - .build/bench/kindred.json .build/bench/torch.json <<'PY'
 import json, sys
 k, t = (json.load(open(p)) for p in sys.argv[1:3])
