@@ -25,7 +25,7 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
 /// The scalar types a ``Tensor`` can hold: `Float` and `Double`.
 ///
 /// Kernels are written once, generic over `KFloat`, and specialised by the compiler.
-public protocol KFloat: BinaryFloatingPoint, Real, SIMDScalar, Sendable
+public protocol KFloat: BinaryFloatingPoint, Real, SIMDScalar, Sendable, Codable
 where Self.RawSignificand: FixedWidthInteger {
     /// The ``DType`` that stores this scalar.
     static var dtype: DType { get }
