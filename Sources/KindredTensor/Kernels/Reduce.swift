@@ -50,11 +50,7 @@ extension Kernels {
             let innerStride = rStrides[0].last ?? 1
             Parallel.forEachChunk(nOut, costPerItem: perOut) { r in
                 for o in r {
-                    var rem = o, off = x.layout.offset
-                    for k in stride(from: keptShape.count - 1, through: 0, by: -1) {
-                        off += (rem % keptShape[k]) * keptStrides[k]
-                        rem /= keptShape[k]
-                    }
+                    let off = Strided.offset(ofIndex: o, shape: keptShape, strides: keptStrides, base: x.layout.offset)
                     var acc: T = 0
                     Strided.forEachRun(shape: rShape, strides: rStrides, offsets: [off], outer: 0..<Strided.runCount(rShape)) { _, pos, n in
                         acc += runSum(src + pos[0], n, innerStride)
@@ -85,12 +81,7 @@ extension Kernels {
                 let ip = ib.baseAddress!
                 Parallel.forEachChunk(out.count, costPerItem: n) { r in
                     for o in r {
-                        var rem = o, off = x.layout.offset
-                        for k in stride(from: keptShape.count - 1, through: 0, by: -1) {
-                            off += (rem % keptShape[k]) * keptStrides[k]
-                            rem /= keptShape[k]
-                        }
-                        let p = src + off
+                        let p = src + Strided.offset(ofIndex: o, shape: keptShape, strides: keptStrides, base: x.layout.offset)
                         var best = p[0], bi = 0
                         if largest {
                             for i in 1..<max(n, 1) where p[i * st] > best || (p[i * st].isNaN && !best.isNaN) { best = p[i * st]; bi = i }

@@ -43,6 +43,17 @@ enum Strided {
         }
     }
 
+    /// Storage index of the first element of outer position `index` (row-major over `shape`).
+    @inline(__always)
+    static func offset(ofIndex index: Int, shape: [Int], strides: [Int], base: Int) -> Int {
+        var rem = index, off = base
+        for k in stride(from: shape.count - 1, through: 0, by: -1) {
+            off += (rem % shape[k]) * strides[k]
+            rem /= shape[k]
+        }
+        return off
+    }
+
     /// Number of innermost runs of `shape`.
     @inline(__always)
     static func runCount(_ shape: [Int]) -> Int {
@@ -77,36 +88,30 @@ extension Tensor {
     public func contiguous(copy: Bool = false) -> Tensor {
         if isContiguous && !copy { return self }
         let out = Tensor.empty(shape, dtype: dtype)
-        Kernels.copy(from: self, into: out)
+        Kernels.copy(from: self, into: out.storage, layout: out.layout)
         // Same values and the same graph position: a contiguous copy is a reshape to the same shape.
         return Tensor.result(out, .reshape(self), inputs: [self])
     }
 }
 
 extension Kernels {
-    /// Copies `src` (any layout) into the contiguous `dst` of the same shape and dtype.
-    static func copy(from src: Tensor, into dst: Tensor) {
-        precondition(src.dtype == dst.dtype && src.shape == dst.shape)
+    /// Copies `src` into `dst`'s storage seen through `layout` (same shape as `src`).
+    static func copy(from src: Tensor, into dst: Storage, layout: Layout) {
+        precondition(src.shape == layout.shape && src.dtype == dst.dtype)
         func run<T: KFloat>(_: T.Type) {
-            let s = src.storage.pointer(as: T.self)
-            let d = dst.pointer(as: T.self)
-            let (shape, strides) = Strided.coalesce(shape: src.shape, strides: [src.layout.strides])
-            let runs = Strided.runCount(shape)
+            let s = src.storage.pointer(as: T.self), d = dst.pointer(as: T.self)
+            let (shape, strides) = Strided.coalesce(shape: src.shape, strides: [src.layout.strides, layout.strides])
             let inner = shape.last ?? 1
-            Parallel.forEachChunk(runs, costPerItem: inner) { range in
-                Strided.forEachRun(shape: shape, strides: strides, offsets: [src.layout.offset], outer: range) { o, pos, n in
-                    let st = strides[0].last ?? 1
-                    let dp = d + o * n
-                    let sp = s + pos[0]
-                    if st == 1 { dp.update(from: sp, count: n) } else if st == 0 { dp.update(repeating: sp[0], count: n) } else {
-                        for i in 0..<n { dp[i] = sp[i * st] }
+            let ss = strides[0].last ?? 1, ds = strides[1].last ?? 1
+            Parallel.forEachChunk(Strided.runCount(shape), costPerItem: inner) { range in
+                Strided.forEachRun(shape: shape, strides: strides, offsets: [src.layout.offset, layout.offset], outer: range) { _, pos, n in
+                    let sp = s + pos[0], dp = d + pos[1]
+                    if ss == 1 && ds == 1 { dp.update(from: sp, count: n) } else if ss == 0 && ds == 1 { dp.update(repeating: sp[0], count: n) } else {
+                        for i in 0..<n { dp[i * ds] = sp[i * ss] }
                     }
                 }
             }
         }
-        switch src.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        }
+        dispatch(src.dtype, { run(Float.self) }, { run(Double.self) })
     }
 }

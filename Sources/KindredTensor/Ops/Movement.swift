@@ -134,24 +134,6 @@ extension Tensor {
 }
 
 extension Kernels {
-    /// Copies `src` into `dst`'s storage seen through `layout` (same shape as `src`).
-    static func copy(from src: Tensor, into dst: Storage, layout: Layout) {
-        precondition(src.shape == layout.shape && src.dtype == dst.dtype)
-        func run<T: KFloat>(_: T.Type) {
-            let s = src.storage.pointer(as: T.self), d = dst.pointer(as: T.self)
-            let (shape, strides) = Strided.coalesce(shape: src.shape, strides: [src.layout.strides, layout.strides])
-            let inner = shape.last ?? 1
-            let ss = strides[0].last ?? 1, ds = strides[1].last ?? 1
-            Parallel.forEachChunk(Strided.runCount(shape), costPerItem: inner) { range in
-                Strided.forEachRun(shape: shape, strides: strides, offsets: [src.layout.offset, layout.offset], outer: range) { _, pos, n in
-                    let sp = s + pos[0], dp = d + pos[1]
-                    if ss == 1 && ds == 1 { dp.update(from: sp, count: n) } else { for i in 0..<n { dp[i * ds] = sp[i * ss] } }
-                }
-            }
-        }
-        dispatch(src.dtype, { run(Float.self) }, { run(Double.self) })
-    }
-
     /// Copies `src` into the contiguous `out` at offset `start` along `axis`.
     static func copy(from src: Tensor, intoViewOf out: Tensor, axis: Int, start: Int) {
         let st = out.layout.strides
