@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KindredData", targets: ["KindredData"]),
         .library(name: "KindredMetric", targets: ["KindredMetric"]),
         .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
+        .library(name: "KindredPipeline", targets: ["KindredPipeline"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
@@ -28,6 +29,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", exact: "1.1.1"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         // BLAS shim: OpenBLAS on Linux, Accelerate on macOS.
@@ -54,10 +56,18 @@ let package = Package(
         .target(name: "KindredMetric", dependencies: ["KindredNN"]),
         // Query/gallery search and retrieval metrics; needs only tensors (no losses, no layers).
         .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
+        // Runs built from YAML configs: training, evaluation, checkpoints, logs, reports.
+        .target(
+            name: "KindredPipeline",
+            dependencies: [
+                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "kindred",
             dependencies: [
-                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval",
+                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval", "KindredPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,6 +92,7 @@ let package = Package(
         .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredPipelineTests", dependencies: ["KindredPipeline"]),
     ],
     swiftLanguageModes: [.v5]
 )

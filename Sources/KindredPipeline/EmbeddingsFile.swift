@@ -1,0 +1,129 @@
+import Foundation
+import KindredData
+import KindredNN
+import KindredTensor
+
+/// Embeddings with their labels, as `kindred embed` writes them and `kindred eval` reads them.
+///
+/// The safetensors file holds `embeddings` (F32 `[N, D]`), `labels` (F64 `[N]`, whole numbers) and
+/// optionally `is_query` / `is_gallery` (F64 0/1); its metadata maps `labels` back to class names
+/// when known. ``write(to:)`` also writes `NAME.embeddings.npy` and `NAME.labels.npy` (float32 and
+/// int64) beside it for NumPy users. ``read(_:labels:)`` takes either the safetensors file or an
+/// `.npy` of embeddings with labels from an `.npy` or a CSV column.
+public struct EmbeddingsFile: @unchecked Sendable {
+    /// `[N, D]` float32 embeddings.
+    public var embeddings: Tensor
+    /// Class of each row.
+    public var labels: [Int]
+    /// Query / gallery flags (nil: every row is both, leave-one-out).
+    public var isQuery: [Bool]?, isGallery: [Bool]?
+
+    /// Embeddings with labels.
+    public init(embeddings: Tensor, labels: [Int], isQuery: [Bool]? = nil, isGallery: [Bool]? = nil) throws {
+        guard embeddings.rank == 2, embeddings.shape[0] == labels.count else {
+            throw EvaluationError(message: "embeddings of shape \(embeddings.shape) need one label per row, got \(labels.count) labels")
+        }
+        for (name, flags) in [("is_query", isQuery), ("is_gallery", isGallery)] {
+            if let flags, flags.count != labels.count {
+                throw EvaluationError(message: "\(name) has \(flags.count) entries for \(labels.count) embeddings")
+            }
+        }
+        self.embeddings = embeddings.dtype == .float32 ? embeddings : embeddings.cast(to: .float32)
+        self.labels = labels
+        self.isQuery = isQuery
+        self.isGallery = isGallery
+    }
+
+    /// Writes the safetensors file and the two `.npy` files beside it, atomically.
+    public func write(to url: URL) throws {
+        var tensors: [(String, Tensor)] = [("embeddings", embeddings),
+                                           ("labels", Tensor(doubles: labels.map(Double.init), shape: [labels.count], dtype: .float64))]
+        if let isQuery { tensors.append(("is_query", Tensor(doubles: isQuery.map { $0 ? 1 : 0 }, shape: [labels.count], dtype: .float64))) }
+        if let isGallery { tensors.append(("is_gallery", Tensor(doubles: isGallery.map { $0 ? 1 : 0 }, shape: [labels.count], dtype: .float64))) }
+        try Safetensors.write(tensors, metadata: ["kindred_embeddings": "1"], to: url)
+        let stem = url.deletingPathExtension()
+        try NPY.encode(float32: embeddings.scalars, shape: embeddings.shape)
+            .write(to: stem.appendingPathExtension("npy"), options: .atomic)
+        try NPY.encode(int64: labels).write(to: URL(fileURLWithPath: stem.path + "-labels.npy"), options: .atomic)
+    }
+
+    /// Reads embeddings from a Kindred `.safetensors` file (labels inside), or from an `.npy`
+    /// `[N, D]` array with `labels` given as an `.npy` vector or `FILE.csv:COLUMN`.
+    public static func read(_ url: URL, labels labelSource: String? = nil) throws -> EmbeddingsFile {
+        switch url.pathExtension.lowercased() {
+        case "safetensors":
+            let file = try SafetensorsFile(contentsOf: url)
+            guard file.info(named: "embeddings") != nil else {
+                throw EvaluationError(message: "\(url.path): no tensor named 'embeddings' (found: \(file.names.joined(separator: ", ")))")
+            }
+            let e = try file.tensor(named: "embeddings", as: .float32)
+            var labels: [Int]
+            if let labelSource {
+                labels = try readLabels(labelSource, count: e.shape.first ?? 0)
+            } else {
+                guard file.info(named: "labels") != nil else {
+                    throw EvaluationError(message: "\(url.path): no tensor named 'labels'; pass --labels FILE.npy or FILE.csv:COLUMN")
+                }
+                labels = try wholeNumbers(file.tensor(named: "labels", as: .float64).doubles, source: url.path + " (labels)")
+            }
+            func flags(_ name: String) throws -> [Bool]? {
+                guard file.info(named: name) != nil else { return nil }
+                return try file.tensor(named: name, as: .float64).doubles.map { $0 != 0 }
+            }
+            return try EmbeddingsFile(embeddings: e, labels: labels, isQuery: try flags("is_query"), isGallery: try flags("is_gallery"))
+        case "npy":
+            let array = try NPY.read(url)
+            guard array.shape.count == 2 else {
+                throw EvaluationError(message: "\(url.path): embeddings must be a 2-D array [N, D], found shape \(array.shape)")
+            }
+            guard let labelSource else {
+                throw EvaluationError(message: "\(url.path) holds no labels: pass --labels FILE.npy or FILE.csv:COLUMN")
+            }
+            let labels = try readLabels(labelSource, count: array.shape[0])
+            return try EmbeddingsFile(embeddings: Tensor(doubles: array.values, shape: array.shape, dtype: .float32), labels: labels)
+        default:
+            throw EvaluationError(message: "\(url.path): expected a .safetensors or .npy file of embeddings")
+        }
+    }
+
+    /// Labels from an `.npy` vector or a CSV column (`labels.csv:label`; integers, or strings
+    /// numbered in order of first appearance).
+    static func readLabels(_ source: String, count: Int) throws -> [Int] {
+        let labels: [Int]
+        if source.lowercased().hasSuffix(".npy") {
+            let a = try NPY.read(URL(fileURLWithPath: source))
+            guard a.shape.count == 1 || (a.shape.count == 2 && a.shape[1] == 1) else {
+                throw EvaluationError(message: "\(source): labels must be a vector [N], found shape \(a.shape)")
+            }
+            labels = try wholeNumbers(a.values, source: source)
+        } else {
+            guard let colon = source.range(of: ".csv:", options: [.caseInsensitive, .backwards]) else {
+                throw EvaluationError(message: "labels '\(source)': give an .npy file or FILE.csv:COLUMN")
+            }
+            let path = String(source[..<colon.lowerBound]) + ".csv", column = String(source[colon.upperBound...])
+            let table = try CSVTable(contentsOf: URL(fileURLWithPath: path))
+            guard let c = table.header.firstIndex(of: column) else {
+                throw EvaluationError(message: "\(path): no column '\(column)' (columns: \(table.header.joined(separator: ", ")))")
+            }
+            var ids: [String: Int] = [:]
+            labels = table.rows.map { row in
+                let v = c < row.fields.count ? row.fields[c] : ""
+                if let i = Int(v) { return i }
+                if let id = ids[v] { return id }
+                ids[v] = 1_000_000 + ids.count
+                return ids[v] ?? 0
+            }
+        }
+        guard labels.count == count else {
+            throw EvaluationError(message: "\(source) has \(labels.count) labels for \(count) embeddings")
+        }
+        return labels
+    }
+
+    static func wholeNumbers(_ values: [Double], source: String) throws -> [Int] {
+        try values.enumerated().map { i, v in
+            guard v == v.rounded(), abs(v) < 9e15 else { throw EvaluationError(message: "\(source): label \(i) is \(v), not a whole number") }
+            return Int(v)
+        }
+    }
+}
