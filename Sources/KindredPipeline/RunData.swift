@@ -85,7 +85,7 @@ public enum RunData {
     }
 
     /// Decodes, resizes and normalises every image of `dataset` (in parallel).
-    static func decoded(_ dataset: RetrievalDataset, config: DataConfig, training: Bool, source: String) throws -> SplitData {
+    public static func decoded(_ dataset: RetrievalDataset, config: DataConfig, training: Bool, source: String) throws -> SplitData {
         guard dataset.count > 0 else {
             throw ConfigError(path: "data.path", message: "\(source) has no \(training ? "training" : "evaluation") items")
         }
