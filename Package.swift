@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KindredData", targets: ["KindredData"]),
         .library(name: "KindredMetric", targets: ["KindredMetric"]),
         .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
+        .library(name: "KindredReport", targets: ["KindredReport"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
@@ -54,6 +55,8 @@ let package = Package(
         .target(name: "KindredMetric", dependencies: ["KindredNN"]),
         // Query/gallery search and retrieval metrics; needs only tensors (no losses, no layers).
         .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
+        // Retrieval grids, SVG charts and the self-contained HTML run report; needs only images.
+        .target(name: "KindredReport", dependencies: ["KindredData"]),
         .executableTarget(
             name: "kindred",
             dependencies: [
@@ -82,6 +85,7 @@ let package = Package(
         .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
     ],
     swiftLanguageModes: [.v5]
 )
