@@ -5,8 +5,16 @@ import XCTest
 final class ChartTests: XCTestCase {
     func lossSeries() -> [ChartSeries] {
         var random = TestRandom(seed: 1)
-        let train = (1...200).map { step in (x: Double(step), y: 1.2 * exp(-Double(step) / 60) + 0.05 + 0.02 * random.normal()) }
-        let validation = (1...5).map { epoch in (x: Double(epoch * 40), y: 0.9 * exp(-Double(epoch) / 2) + 0.1) }
+        var train: [(x: Double, y: Double)] = [], validation: [(x: Double, y: Double)] = []
+        for step in 1...200 {
+            let t = Double(step)
+            let noise: Double = 0.02 * random.normal()
+            train.append((x: t, y: 1.2 * exp(-t / 60) + 0.05 + noise))
+        }
+        for epoch in 1...5 {
+            let e = Double(epoch)
+            validation.append((x: 40 * e, y: 0.9 * exp(-e / 2) + 0.1))
+        }
         return [ChartSeries(name: "train <loss> & \"ema\"", points: train), ChartSeries(name: "validation", points: validation)]
     }
 
@@ -65,8 +73,9 @@ final class ChartTests: XCTestCase {
         var points: [(Double, Double)] = [], labels: [Int] = []
         for i in 0..<count {
             let label = i % 10
-            let angle = Double(label) / 10 * 2 * .pi
-            points.append((4 * cos(angle) + random.normal(), 4 * sin(angle) + random.normal()))
+            let angle: Double = Double(label) / 10 * 2 * Double.pi
+            let nx = random.normal(), ny = random.normal()
+            points.append((4 * cos(angle) + nx, 4 * sin(angle) + ny))
             labels.append(label)
         }
         return (points, labels)

@@ -42,8 +42,11 @@ final class ExampleReportTests: XCTestCase {
         var loss: [(x: Double, y: Double)] = [], active: [(x: Double, y: Double)] = []
         for step in 1...1000 {
             let t = Double(step)
-            loss.append((x: t, y: max(0.004, 0.19 * exp(-t / 260) + 0.012 + 0.01 * abs(random.normal()))))
-            active.append((x: t, y: max(0.002, 0.16 * exp(-t / 400) + 0.02 + 0.006 * random.normal())))
+            let lossNoise: Double = 0.01 * abs(random.normal()), activeNoise: Double = 0.006 * random.normal()
+            let lossValue: Double = 0.19 * exp(-t / 260) + 0.012 + lossNoise
+            let activeValue: Double = 0.16 * exp(-t / 400) + 0.02 + activeNoise
+            loss.append((x: t, y: max(0.004, lossValue)))
+            active.append((x: t, y: max(0.002, activeValue)))
         }
         try report.addSVG(Chart.lines(title: "Training loss", xLabel: "step", yLabel: "loss (log scale)",
                                       series: [ChartSeries(name: "triplet loss", points: loss),
@@ -60,9 +63,10 @@ final class ExampleReportTests: XCTestCase {
         var points: [(Double, Double)] = [], labels: [Int] = []
         for i in 0..<3000 {
             let label = i % 10
-            let angle = Double(label) / 10 * 2 * .pi + 0.3 * Double(label % 3)
-            let radius = 3.0 + Double(label % 4) * 0.8
-            points.append((radius * cos(angle) + 0.9 * random.normal(), radius * sin(angle) + 0.7 * random.normal()))
+            let angle: Double = Double(label) / 10 * 2 * Double.pi + 0.3 * Double(label % 3)
+            let radius: Double = 3.0 + Double(label % 4) * 0.8
+            let nx: Double = 0.9 * random.normal(), ny: Double = 0.7 * random.normal()
+            points.append((radius * cos(angle) + nx, radius * sin(angle) + ny))
             labels.append(label)
         }
         try report.addSVG(try Chart.scatter(title: "Test embeddings, first two principal components", points: points,
@@ -99,7 +103,8 @@ final class ExampleReportTests: XCTestCase {
         for epoch in 1...5 {
             let epochRows = (0..<3).map { row -> RetrievalGridRow in
                 let label = [0, 4, 9][row]
-                let matches = (0..<3).map { _ in random.uniform() < 0.45 + 0.1 * Double(epoch) }
+                let rate: Double = 0.45 + 0.1 * Double(epoch)
+                let matches: [Bool] = (0..<3).map { _ in random.uniform() < rate }
                 return RetrievalGridRow(query: garment(label, random: &random),
                                         results: matches.map { garment($0 ? label : Self.confusable[label], random: &random) },
                                         matches: matches)
