@@ -29,7 +29,7 @@ public enum Chart {
     /// The smallest chart size; smaller requests are enlarged to it.
     public static let minimumSize = (width: 240, height: 160)
 
-    /// A line chart with axes, "nice" ticks, light grid lines and a legend.
+    /// A line chart with axes, "nice" ticks, light grid lines and a legend above the plot.
     ///
     /// Points with a non-finite coordinate (or y ≤ 0 on a logarithmic scale) cannot be drawn: the
     /// line breaks there, as in matplotlib. Series with at most 40 points also get a dot per point.
@@ -51,7 +51,7 @@ public enum Chart {
     /// - Returns: a standalone SVG document.
     public static func lines(
         title: String, xLabel: String, yLabel: String, series: [ChartSeries],
-        yScale: ChartScale = .linear, width: Int = 640, height: Int = 360
+        yScale: ChartScale = .linear, width: Int = 720, height: Int = 360
     ) -> String {
         let width = max(width, minimumSize.width), height = max(height, minimumSize.height)
         let probe = ChartAxis(covering: [], scale: yScale)
@@ -61,7 +61,7 @@ public enum Chart {
             ChartFrame.LegendEntry(name: $0.element.name, color: Palette.classColor($0.offset), isLine: true)
         }
         let frame = ChartFrame(width: width, height: height, x: ChartAxis(covering: xs, scale: .linear),
-                               y: ChartAxis(covering: ys, scale: yScale), legend: legend)
+                               y: ChartAxis(covering: ys, scale: yScale), legend: legend, placement: .top)
         var svg = SVGWriter(width: width, height: height)
         frame.drawAxes(on: &svg, title: title, xLabel: xLabel, yLabel: yLabel)
         for (index, s) in series.enumerated() {

@@ -19,7 +19,11 @@ struct ChartAxis {
 
     /// An axis covering `values` (finite; positive for a log scale) with about `count` "nice" ticks
     /// (steps of 1, 2 or 5 × 10ⁿ, or powers of ten on a log scale).
-    init(covering values: [Double], scale: ChartScale, tickCount count: Int = 5) {
+    ///
+    /// Without `padding` a linear axis is widened to the ticks just outside the data (good for curves
+    /// starting at 0); with `padding` it spans the data plus that fraction of its range on each side,
+    /// with ticks only inside (good for scatter plots, as in matplotlib).
+    init(covering values: [Double], scale: ChartScale, tickCount count: Int = 5, padding: Double? = nil) {
         self.scale = scale
         var low = values.min() ?? 0
         var high = values.max() ?? 1
@@ -30,14 +34,19 @@ struct ChartAxis {
                 low -= pad
                 high += pad
             }
+            if let padding {
+                let pad = (high - low) * padding
+                low -= pad
+                high += pad
+            }
             let step = ChartAxis.niceNumber((high - low) / Double(max(count - 1, 1)), rounding: true)
-            lower = (low / step).rounded(.down) * step
-            upper = (high / step).rounded(.up) * step
+            lower = padding == nil ? (low / step).rounded(.down) * step : low
+            upper = padding == nil ? (high / step).rounded(.up) * step : high
             let decimals = max(0, -Int((log10(step)).rounded(.down)))
             var ticks: [(Double, String)] = []
-            var i = 0
+            var i = (lower / step - 1e-9).rounded(.up)
             while true {
-                let value = lower + Double(i) * step
+                let value = i * step
                 if value > upper + step * 1e-9 { break }
                 ticks.append((value, ChartAxis.label(value, decimals: decimals)))
                 i += 1

@@ -1,6 +1,13 @@
 /// The parts every chart shares: title, plot area, axes with ticks and grid lines, axis labels and a
-/// legend to the right of the plot.
+/// legend (in rows above the plot, or in a column to its right).
 struct ChartFrame {
+    /// Where the legend goes: rows between title and plot (few long names, e.g. series), or a column
+    /// right of the plot (many short names, e.g. classes).
+    enum LegendPlacement {
+        case top
+        case right
+    }
+
     /// A legend entry: its name, colour and whether the swatch is a line (series) or a dot (class).
     struct LegendEntry {
         var name: String
@@ -18,22 +25,50 @@ struct ChartFrame {
     let right: Double
     let bottom: Double
     private let legend: [LegendEntry]
+    private let placement: LegendPlacement
+    /// Top-left corners of the legend entries placed in rows above the plot.
+    private let topLegendPositions: [(x: Double, y: Double)]
     private static let legendRow = 18.0
     private static let maxLegendName = 24
+    private static let maxTopLegendName = 48
+    /// Approximate width of one character of 12 px text, for layout without font metrics.
+    private static let characterWidth = 6.8
 
-    init(width: Int, height: Int, x: ChartAxis, y: ChartAxis, legend: [LegendEntry]) {
+    init(width: Int, height: Int, x: ChartAxis, y: ChartAxis, legend: [LegendEntry], placement: LegendPlacement) {
         self.width = width
         self.height = height
         self.x = x
         self.y = y
         self.legend = legend
+        self.placement = placement
         let longestTick = y.ticks.map { $0.label.count }.max() ?? 1
         left = Double(max(52, longestTick * 7 + 34))
-        top = 44
         bottom = Double(height) - 50
-        let longestName = legend.map { min($0.name.count, ChartFrame.maxLegendName) }.max() ?? 0
-        let legendWidth = legend.isEmpty ? 0 : Double(longestName) * 6.8 + 40
-        right = Double(width) - 16 - legendWidth
+        switch placement {
+        case .right:
+            let longestName = legend.map { min($0.name.count, ChartFrame.maxLegendName) }.max() ?? 0
+            let legendWidth = legend.isEmpty ? 0 : Double(longestName) * ChartFrame.characterWidth + 40
+            right = Double(width) - 16 - legendWidth
+            top = 44
+            topLegendPositions = []
+        case .top:
+            right = Double(width) - 16
+            // Flow the entries left to right from the plot's left edge, wrapping at its right edge.
+            var positions: [(x: Double, y: Double)] = []
+            var cursor = left, row = 0.0
+            for entry in legend {
+                let name = Markup.truncated(entry.name, to: ChartFrame.maxTopLegendName)
+                let entryWidth = 24 + Double(name.count) * ChartFrame.characterWidth + 18
+                if cursor > left && cursor + entryWidth > right {
+                    cursor = left
+                    row += 1
+                }
+                positions.append((x: cursor, y: 40 + row * ChartFrame.legendRow))
+                cursor += entryWidth
+            }
+            topLegendPositions = positions
+            top = legend.isEmpty ? 44 : 40 + (row + 1) * ChartFrame.legendRow + 8
+        }
     }
 
     /// The pixel column of data value `value` on the x axis.
@@ -66,25 +101,37 @@ struct ChartFrame {
         }
     }
 
-    /// Draws the legend to the right of the plot; entries that do not fit become "+N more".
+    /// Draws the legend; in a right-hand column, entries that do not fit become "+N more".
     func drawLegend(on svg: inout SVGWriter) {
         guard !legend.isEmpty else { return }
+        if placement == .top {
+            for (entry, position) in zip(legend, topLegendPositions) {
+                drawSwatch(entry, x: position.x, y: position.y, on: &svg)
+                svg.text(Markup.truncated(entry.name, to: ChartFrame.maxTopLegendName), x: position.x + 24, y: position.y + 4, size: 12)
+            }
+            return
+        }
         let capacity = max(1, Int((bottom - top) / ChartFrame.legendRow))
         let shown = legend.count <= capacity ? legend.count : capacity - 1
         let x0 = right + 16
         for (i, entry) in legend.prefix(shown).enumerated() {
             let rowY = top + 8 + Double(i) * ChartFrame.legendRow
-            let color = entry.color.hexString
-            if entry.isLine {
-                svg.line(x1: x0, y1: rowY, x2: x0 + 18, y2: rowY, stroke: color, width: 2.5)
-            } else {
-                svg.raw("<circle cx=\"\(Markup.coordinate(x0 + 9))\" cy=\"\(Markup.coordinate(rowY))\" r=\"4.5\" fill=\"\(color)\"/>")
-            }
+            drawSwatch(entry, x: x0, y: rowY, on: &svg)
             svg.text(Markup.truncated(entry.name, to: ChartFrame.maxLegendName), x: x0 + 24, y: rowY + 4, size: 12)
         }
         if shown < legend.count {
             let rowY = top + 8 + Double(shown) * ChartFrame.legendRow
             svg.text("+\(legend.count - shown) more", x: x0 + 24, y: rowY + 4, size: 12, fill: "#777777")
+        }
+    }
+
+    /// A short line (series) or a dot (class) 18 px wide, vertically centred on `y`.
+    private func drawSwatch(_ entry: LegendEntry, x: Double, y: Double, on svg: inout SVGWriter) {
+        let color = entry.color.hexString
+        if entry.isLine {
+            svg.line(x1: x, y1: y, x2: x + 18, y2: y, stroke: color, width: 2.5)
+        } else {
+            svg.raw("<circle cx=\"\(Markup.coordinate(x + 9))\" cy=\"\(Markup.coordinate(y))\" r=\"4.5\" fill=\"\(color)\"/>")
         }
     }
 }

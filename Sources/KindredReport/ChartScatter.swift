@@ -35,8 +35,9 @@ extension Chart {
             ChartFrame.LegendEntry(name: classNames?[$0] ?? "class \($0)", color: Palette.classColor($0), isLine: false)
         }
         let frame = ChartFrame(width: width, height: height,
-                               x: ChartAxis(covering: points.map(\.0), scale: .linear),
-                               y: ChartAxis(covering: points.map(\.1), scale: .linear), legend: legend)
+                               x: ChartAxis(covering: points.map(\.0), scale: .linear, padding: 0.04),
+                               y: ChartAxis(covering: points.map(\.1), scale: .linear, padding: 0.04),
+                               legend: legend, placement: .right)
         var svg = SVGWriter(width: width, height: height)
         frame.drawAxes(on: &svg, title: title, xLabel: xLabel, yLabel: yLabel)
         var paths = [Int: String]()

@@ -41,6 +41,14 @@ public struct HTMLReport: Sendable {
         case preformatted(String, caption: String?)
         case svg(String, caption: String?)
         case figures([Figure], row: Bool)
+        case grid(Figure, rowCaptions: [String], layout: GridRows)
+    }
+
+    /// Vertical geometry of a retrieval grid's rows, in pixels, to align captions with them.
+    private struct GridRows: Sendable {
+        var margin: Int
+        var rowHeight: Int
+        var gap: Int
     }
 
     private struct KeyValue: Sendable {
@@ -150,6 +158,39 @@ public struct HTMLReport: Sendable {
         append(.figures(figures, row: true))
     }
 
+    /// Adds a ``RetrievalGrid`` image with one caption per row beside it (e.g. query id, class and
+    /// AP), aligned with the rows; the image is shown at its own size so the alignment holds.
+    ///
+    /// ```swift
+    /// let layout = RetrievalGrid(cellSize: 56)
+    /// try report.addRetrievalGrid(try layout.render(worst), layout: layout,
+    ///                             rowCaptions: worst.map { "query \($0.id) · AP \($0.ap)" },
+    ///                             caption: "Worst queries first")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - image: the grid, as rendered by `layout`.
+    ///   - layout: the grid settings it was rendered with.
+    ///   - rowCaptions: one caption per row, top to bottom.
+    ///   - caption: shown under the grid.
+    /// - Throws: ``ReportError/invalidParameter(name:value:expected:)`` if the number of captions is
+    ///   not the number of rows the image has under `layout`; ``ReportError/unencodableImage(reason:)``.
+    public mutating func addRetrievalGrid(_ image: Image, layout: RetrievalGrid, rowCaptions: [String], caption: String? = nil) throws {
+        let pitch = layout.framedCellSize + layout.gap
+        let rows = pitch > 0 ? (image.height - layout.gap) / pitch : 0
+        guard rows * pitch + layout.gap == image.height else {
+            throw ReportError.invalidParameter(name: "grid image height", value: "\(image.height)",
+                                               expected: "a grid rendered with cell size \(layout.cellSize), gap \(layout.gap) and frame \(layout.frame)")
+        }
+        guard rowCaptions.count == rows else {
+            throw ReportError.invalidParameter(name: "rowCaptions", value: "(\(rowCaptions.count) captions)",
+                                               expected: "one caption per grid row (\(rows))")
+        }
+        let figure = try Self.figure(image, caption: caption, displayWidth: nil)
+        append(.grid(figure, rowCaptions: rowCaptions,
+                     layout: GridRows(margin: layout.gap, rowHeight: layout.framedCellSize, gap: layout.gap)))
+    }
+
     private mutating func append(_ block: Block) {
         if sections.isEmpty { sections.append(Section(heading: nil)) }
         sections[sections.count - 1].blocks.append(block)
@@ -234,16 +275,26 @@ public struct HTMLReport: Sendable {
         case let .figures(figures, row):
             let inner = figures.map(render).joined()
             return row ? "<div class=\"image-row\">\n\(inner)</div>\n" : inner
+        case let .grid(figure, rowCaptions, layout):
+            var html = "<figure class=\"grid\"><div class=\"grid-rows\">" + image(figure)
+            html += "<ol class=\"row-captions\" style=\"padding-top:\(layout.margin)px\">"
+            for text in rowCaptions {
+                html += "<li style=\"height:\(layout.rowHeight)px;margin-bottom:\(layout.gap)px\" title=\"\(e(text))\">\(e(text))</li>"
+            }
+            return html + "</ol></div>" + figcaption(figure.caption) + "</figure>\n"
         }
     }
 
     private func render(_ figure: Figure) -> String {
+        "<figure>" + image(figure) + figcaption(figure.caption) + "</figure>\n"
+    }
+
+    private func image(_ figure: Figure) -> String {
         let width = figure.displayWidth ?? figure.width
         let height = Int((Double(figure.height) * Double(width) / Double(max(figure.width, 1))).rounded())
         let pixelated = width > figure.width ? " class=\"pixelated\"" : ""
         let alt = Markup.escaped(figure.caption ?? "image")
-        return "<figure><img\(pixelated) width=\"\(width)\" height=\"\(height)\" alt=\"\(alt)\" src=\"data:image/png;base64,\(figure.base64PNG)\">"
-            + figcaption(figure.caption) + "</figure>\n"
+        return "<img\(pixelated) width=\"\(width)\" height=\"\(height)\" alt=\"\(alt)\" src=\"data:image/png;base64,\(figure.base64PNG)\">"
     }
 
     private func captionElement(_ caption: String?) -> String {

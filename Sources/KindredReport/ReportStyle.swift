@@ -34,6 +34,11 @@ enum ReportStyle {
     figure img, figure svg { display: block; max-width: 100%; height: auto; }
     figure img.pixelated { image-rendering: pixelated; }
     figcaption { color: #5c636e; font-size: 13px; margin-top: 6px; }
+    figure.grid { overflow-x: auto; }
+    .grid-rows { display: flex; align-items: flex-start; gap: 14px; }
+    .grid-rows img { max-width: none; flex: none; }
+    .row-captions { list-style: none; margin: 0; padding-left: 0; min-width: 0; font-size: 13px; color: #3b414b; }
+    .row-captions li { display: flex; align-items: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     .image-row { display: flex; flex-wrap: wrap; gap: 14px 18px; margin: 0 0 18px; }
     .image-row figure { margin: 0; }
     footer { color: #8b919a; font-size: 12px; text-align: center; margin-top: 28px; }

@@ -92,10 +92,10 @@ final class ExampleReportTests: XCTestCase {
             captions.append("query \(q * 250 + 17) (\(Self.classNames[label]))")
         }
         let order = RetrievalGrid.worstFirstOrder(scores: scores).prefix(8)
-        let grid = try RetrievalGrid(cellSize: 56, gap: 4, frame: 3).render(order.map { rows[$0] })
-        try report.addImage(grid, caption: "The 8 queries with the lowest AP@6, worst first: "
-            + order.map { "\(captions[$0]) AP \(String(format: "%.2f", scores[$0]))" }.joined(separator: "; ")
-            + ". Blue: query; green: same class; red: another class.")
+        let layout = RetrievalGrid(cellSize: 56, gap: 4, frame: 3)
+        try report.addRetrievalGrid(try layout.render(order.map { rows[$0] }), layout: layout,
+                                    rowCaptions: order.map { "\(captions[$0]) · AP@6 \(String(format: "%.2f", scores[$0]))" },
+                                    caption: "The 8 queries with the lowest AP@6, worst first. Blue: query; green: same class; red: another class.")
         report.addParagraph("Labels are shown as text, never drawn into images: <script>alert('escaped')</script>")
 
         report.addSection("Nearest neighbours per epoch")

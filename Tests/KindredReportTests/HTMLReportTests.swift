@@ -78,6 +78,25 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(decoded.bytes, image.bytes)
     }
 
+    func testRetrievalGridRowCaptionsAlignWithRows() throws {
+        let layout = RetrievalGrid(cellSize: 20, gap: 4, frame: 2)
+        let cell = Image(width: 6, height: 6, channels: 1, filledWith: 0.5)
+        let rows = (0..<3).map { _ in RetrievalGridRow(query: cell, results: [cell, cell], matches: [true, false]) }
+        let grid = try layout.render(rows)
+        var report = HTMLReport(title: "t")
+        try report.addRetrievalGrid(grid, layout: layout, rowCaptions: ["q 1 <worst>", "q 2", "q 3"], caption: "worst first")
+        let html = report.render()
+        XCTAssertTrue(html.contains("<ol class=\"row-captions\" style=\"padding-top:4px\">"))
+        XCTAssertEqual(html.components(separatedBy: "<li style=\"height:24px;margin-bottom:4px\"").count - 1, 3)
+        XCTAssertTrue(html.contains(">q 1 &lt;worst&gt;</li>"))
+        XCTAssertThrowsError(try report.addRetrievalGrid(grid, layout: layout, rowCaptions: ["only one"])) { error in
+            XCTAssertTrue("\(error)".contains("one caption per grid row (3)"), "\(error)")
+        }
+        XCTAssertThrowsError(try report.addRetrievalGrid(grid, layout: RetrievalGrid(cellSize: 30), rowCaptions: ["a", "b", "c"])) { error in
+            XCTAssertTrue("\(error)".contains("grid image height"), "\(error)")
+        }
+    }
+
     func testBadSVGIsRejected() {
         var report = HTMLReport(title: "t")
         XCTAssertThrowsError(try report.addSVG("<div>not svg</div>")) { error in
