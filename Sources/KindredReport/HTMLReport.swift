@@ -42,6 +42,7 @@ public struct HTMLReport: Sendable {
         case svg(String, caption: String?)
         case figures([Figure], row: Bool)
         case grid(Figure, rowCaptions: [String], layout: GridRows)
+        case classLegend([String])
     }
 
     /// Vertical geometry of a retrieval grid's rows, in pixels, to align captions with them.
@@ -191,6 +192,12 @@ public struct HTMLReport: Sendable {
                      layout: GridRows(margin: layout.gap, rowHeight: layout.framedCellSize, gap: layout.gap)))
     }
 
+    /// Adds a legend of class colours (``Palette/classColor(_:)`` of class 0, 1, …) with their names,
+    /// for images that carry no text, such as ``Chart/scatterImage(points:labels:width:height:dotRadius:)``.
+    public mutating func addClassLegend(_ classNames: [String]) {
+        append(.classLegend(classNames))
+    }
+
     private mutating func append(_ block: Block) {
         if sections.isEmpty { sections.append(Section(heading: nil)) }
         sections[sections.count - 1].blocks.append(block)
@@ -282,6 +289,12 @@ public struct HTMLReport: Sendable {
                 html += "<li style=\"height:\(layout.rowHeight)px;margin-bottom:\(layout.gap)px\" title=\"\(e(text))\">\(e(text))</li>"
             }
             return html + "</ol></div>" + figcaption(figure.caption) + "</figure>\n"
+        case let .classLegend(names):
+            var html = "<ul class=\"legend\">"
+            for (label, name) in names.enumerated() {
+                html += "<li><span class=\"swatch\" style=\"background:\(Palette.classColor(label).hexString)\"></span>\(e(name))</li>"
+            }
+            return html + "</ul>\n"
         }
     }
 

@@ -39,6 +39,8 @@ enum ReportStyle {
     .grid-rows img { max-width: none; flex: none; }
     .row-captions { list-style: none; margin: 0; padding-left: 0; min-width: 0; font-size: 13px; color: #3b414b; }
     .row-captions li { display: flex; align-items: center; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 0; margin: -8px 0 18px; font-size: 13px; color: #3b414b; }
+    .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; }
     .image-row { display: flex; flex-wrap: wrap; gap: 14px 18px; margin: 0 0 18px; }
     .image-row figure { margin: 0; }
     footer { color: #8b919a; font-size: 12px; text-align: center; margin-top: 28px; }

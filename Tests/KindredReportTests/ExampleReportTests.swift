@@ -74,6 +74,7 @@ final class ExampleReportTests: XCTestCase {
                           caption: "3,000 test images coloured by class.")
         try report.addImage(try Chart.scatterImage(points: points, labels: labels, width: 360, height: 280),
                             caption: "The same projection as a PNG (what `kindred visualize --format png` writes).")
+        report.addClassLegend(Self.classNames)
 
         report.addSection("Worst queries")
         var rows: [RetrievalGridRow] = [], scores: [Double] = [], captions: [String] = []

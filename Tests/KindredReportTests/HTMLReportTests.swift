@@ -21,6 +21,7 @@ final class HTMLReportTests: XCTestCase {
         try report.addImage(Image(width: 4, height: 2, channels: 1, filledWith: 0.5), caption: "sample", displayWidth: 40)
         try report.addImageRow([(image: Image(width: 3, height: 3, channels: 3, filledWith: 1), caption: "epoch 1"),
                                 (image: Image(width: 3, height: 3, channels: 3, filledWith: 0), caption: "")])
+        report.addClassLegend(["T-shirt/top", "<Trouser>"])
         return report
     }
 
@@ -55,6 +56,7 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<img class=\"pixelated\" width=\"40\" height=\"20\""))
         XCTAssertTrue(html.contains("<div class=\"image-row\">"))
         XCTAssertTrue(html.contains("<figcaption>epoch 1</figcaption>"))
+        XCTAssertTrue(html.contains("<li><span class=\"swatch\" style=\"background:#ff7f0e\"></span>&lt;Trouser&gt;</li>"))
     }
 
     func testIsSelfContained() throws {
