@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "KindredData", targets: ["KindredData"]),
         .library(name: "KindredMetric", targets: ["KindredMetric"]),
         .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
+        .library(name: "KindredReport", targets: ["KindredReport"]),
         .library(name: "KindredPipeline", targets: ["KindredPipeline"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
@@ -56,18 +57,20 @@ let package = Package(
         .target(name: "KindredMetric", dependencies: ["KindredNN"]),
         // Query/gallery search and retrieval metrics; needs only tensors (no losses, no layers).
         .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
+        // Retrieval grids, SVG charts and the self-contained HTML run report; needs only images.
+        .target(name: "KindredReport", dependencies: ["KindredData"]),
         // Runs built from YAML configs: training, evaluation, checkpoints, logs, reports.
         .target(
             name: "KindredPipeline",
             dependencies: [
-                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval",
+                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval", "KindredReport",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "kindred",
             dependencies: [
-                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval", "KindredPipeline",
+                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval", "KindredReport", "KindredPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +95,7 @@ let package = Package(
         .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
         .testTarget(name: "KindredPipelineTests", dependencies: ["KindredPipeline"]),
     ],
     swiftLanguageModes: [.v5]
