@@ -38,6 +38,7 @@ public final class TrainingRun {
     public let stepsPerEpoch: Int
     private(set) var state: Checkpoint
     private var batchCache: (subEpoch: Int, batches: [[Int]])? = nil
+    private var lastOutcome: (epoch: Int, outcome: EvaluationOutcome)? = nil
     /// Evaluation after each evaluated epoch, for the report.
     public private(set) var history: [EpochRecord] = []
 
@@ -188,6 +189,7 @@ public final class TrainingRun {
                                  seconds: seconds, metrics: [])
         if epoch % config.evaluation.every == 0 || epoch == config.epochs {
             let outcome = try evaluate()
+            lastOutcome = (epoch, outcome)
             record.metrics = zip(outcome.names, outcome.summaries).map { MetricRecord(name: $0.0, summary: $0.1) }
             for m in record.metrics { log("  \(m.line)") }
             if let v = outcome.value(of: config.evaluation.bestBy), v > (state.bestValue ?? -.infinity) {
@@ -224,6 +226,25 @@ public final class TrainingRun {
                                  bestEpoch: state.bestEpoch, bestValue: state.bestValue,
                                  secondsThisInvocation: trainingSeconds, peakMemoryBytes: peakResidentBytes())
         try RunFiles.writeAtomically(summary.json, to: files.metrics)
+        let outcome = lastOutcome?.epoch == state.epoch ? lastOutcome?.outcome
+            : try? Evaluator.evaluate(embeddings: embeddings, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery,
+                                      config: config.evaluation, seed: config.seed)
+        let s = config.sampler
+        var facts: [(key: String, value: String)] = [
+            (key: "Training data", value: "\(train.count) images of \(classCount) classes — \(train.source)"),
+            (key: "Evaluation data", value: "\(test.count) images — \(test.source)"),
+            (key: "Model", value: "\(config.model.kind.rawValue), \(model.parameterCount) parameters, \(config.model.embeddingSize)-d embeddings\(config.model.normalize ? ", L2-normalised" : "")"),
+            (key: "Loss", value: config.losses.map { l in "\(l.weight == 1 ? "" : "\(l.weight) × ")\(l.kind.rawValue)(" + l.kind.parameters.map { "\($0.0): \(l.value($0.0))" }.joined(separator: ", ") + ")" }.joined(separator: " + ")),
+            (key: "Miner", value: config.miner.map { "\($0.kind.rawValue)\($0.kind == .tripletMargin ? " (\($0.tripletType), margin \($0.value("margin")))" : "")" } ?? "none"),
+            (key: "Batches", value: s.kind == .pk ? "P×K = \(s.classesPerBatch) classes × \(s.samplesPerClass) images" : "shuffled, \(s.batchSize) images"),
+            (key: "Optimiser", value: "\(config.optimizer.kind.rawValue), learning rate \(config.optimizer.learningRate), \(config.schedule.kind.rawValue) schedule"),
+            (key: "Training", value: "\(state.epoch) epochs × \(stepsPerEpoch) steps = \(state.globalStep) steps, seed \(config.seed)"),
+            (key: "Time", value: String(format: "%.1f s in this invocation (%@)", trainingSeconds, history.map { String(format: "%.1f", $0.seconds) }.joined(separator: " / ") + " s per epoch")),
+        ]
+        if let bytes = summary.peakMemoryBytes { facts.append((key: "Peak memory", value: String(format: "%.2f GiB", Double(bytes) / 1_073_741_824))) }
+        facts.append((key: "BLAS", value: BLAS.configuration))
+        try RunReport.write(.init(config: config, files: files, summary: summary, history: history, test: test,
+                                  embeddings: embeddings, outcome: outcome, facts: facts))
         return summary
     }
 }
