@@ -14,7 +14,7 @@ public final class ProgressBar {
     /// Seconds between plain lines when not interactive.
     public var plainInterval: TimeInterval = 15
     /// Where lines go (standard output by default).
-    public var write: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
+    public var write: (String) -> Void = { fputs($0, stdout); fflush(stdout) }
     /// Nothing is shown when true.
     public var isSilent = false
 

@@ -6,7 +6,7 @@ import KindredTensor
 
 /// Builds a run's `report.html`: what was trained, the metrics with confidence intervals, training
 /// curves, a 2-D projection of the evaluation embeddings and the worst queries' retrieval results.
-enum RunReport {
+public enum RunReport {
     struct Inputs {
         var config: RunConfig
         var files: RunFiles
@@ -108,7 +108,7 @@ enum RunReport {
     }
 
     /// A 2-D PCA projection of at most `limit` rows (an evenly spread subset).
-    static func projection(_ embeddings: Tensor, labels: [Int], limit: Int, seed: UInt64) -> ([(Double, Double)], [Int]) {
+    public static func projection(_ embeddings: Tensor, labels: [Int], limit: Int, seed: UInt64) -> ([(Double, Double)], [Int]) {
         let n = embeddings.shape[0], d = embeddings.shape[1]
         guard n >= 3, d >= 2 else { return ([], []) }
         let rows = n <= limit ? Array(0..<n) : (0..<limit).map { $0 * n / limit }

@@ -154,7 +154,7 @@ public final class TrainingRun {
         model.train()
         let bar = ProgressBar(label: "epoch \(epoch)/\(config.epochs)", total: stepsPerEpoch, interactive: interactive)
         bar.write = { [log] text in
-            if text.hasPrefix("\r") { FileHandle.standardOutput.write(Data(text.utf8)) } else { log(String(text.dropLast())) }
+            if text.hasPrefix("\r") { fputs(text, stdout); fflush(stdout) } else { log(String(text.dropLast())) }
         }
         let start = Date()
         var lossSum = 0.0, tupleSum = 0, stepLines = ""
