@@ -150,3 +150,28 @@ final class RunTests: XCTestCase {
         }
     }
 }
+
+final class FashionMNISTRunTests: XCTestCase {
+    /// The real data path end to end on a slice (scripts/test installs Fashion-MNIST first).
+    func testRecipeOnASliceWritesTheWholeRunDirectory() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kindred-fmnist-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Examples").standardized
+        let config = try RunConfig(contentsOf: examples.appendingPathComponent("fashion-mnist-openset.yaml"),
+                                   overrides: ["epochs=1", "data.train_limit=400", "data.test_limit=200", "sampler.steps_per_epoch=3",
+                                               "eval.bootstrap=10"])
+        let run = try TrainingRun(config: config, directory: dir)
+        run.log = { _ in }
+        run.interactive = false
+        XCTAssertEqual(Set(run.train.labels), [0, 1, 2, 3, 4])
+        XCTAssertEqual(Set(run.test.labels), [5, 6, 7, 8, 9])
+        XCTAssertEqual(run.train.count, 400)
+        let summary = try run.run()
+        XCTAssertEqual(summary.finalMetrics.count, config.evaluation.metrics.count)
+        XCTAssertTrue(summary.finalMetrics.allSatisfy { $0.queries == 200 && $0.value > 0 && $0.value <= 1 })
+        let html = try String(contentsOf: run.files.report, encoding: .utf8)
+        for part in ["Retrieval metrics", "Worst queries", "Training loss", "principal components", "map@r"] {
+            XCTAssertTrue(html.contains(part), part)
+        }
+    }
+}
