@@ -7,7 +7,15 @@
 /// - `smooth`: `softplus(·)` instead of the hinge `[·]₊` (the soft-margin version).
 ///
 /// Defaults as PML: `margin` 0.05, ``LpDistance`` on normalised embeddings, ``AvgNonZeroReducer``,
-/// all triplets the labels define (PML's `triplets_per_anchor="all"`).
+/// all triplets the labels define (PML's `triplets_per_anchor="all"`). With
+/// `tripletsPerAnchor: .sampled(k)` a call given labels only draws `k` random triplets per anchor
+/// (``IndexTuples/randomTriplets(labels:refLabels:perAnchor:generator:)``) from ``generator``;
+/// given tuples (a miner's output) are always used as they are.
+///
+/// ```swift
+/// let loss = TripletMarginLoss(margin: 0.2, tripletsPerAnchor: .sampled(10), seed: 1)
+/// let value = loss(embeddings, labels: labels)
+/// ```
 public final class TripletMarginLoss: MetricLoss {
     /// The desired gap between anchor–positive and anchor–negative distances.
     public let margin: Double
@@ -15,20 +23,38 @@ public final class TripletMarginLoss: MetricLoss {
     public let swap: Bool
     /// Whether to use softplus instead of the hinge.
     public let smooth: Bool
+    /// All triplets, or a number drawn at random per anchor, when only labels are given.
+    public let tripletsPerAnchor: TripletsPerAnchor
+    /// The source of the draws for ``TripletsPerAnchor/sampled(_:)``.
+    public var generator: RandomGenerator
 
     /// Creates the loss.
+    ///
+    /// - Parameters:
+    ///   - tripletsPerAnchor: `.all` (default) or `.sampled(k)` with `k ≥ 1`.
+    ///   - seed: seeds ``generator`` (used only by `.sampled`).
     public init(margin: Double = 0.05, swap: Bool = false, smooth: Bool = false,
+                tripletsPerAnchor: TripletsPerAnchor = .all, seed: UInt64 = 0,
                 distance: BaseDistance = LpDistance(), reducer: any Reducer = AvgNonZeroReducer()) {
+        if case let .sampled(k) = tripletsPerAnchor {
+            precondition(k >= 1, "tripletsPerAnchor must be .all or .sampled(k) with k ≥ 1, got .sampled(\(k))")
+        }
         self.margin = margin
         self.swap = swap
         self.smooth = smooth
+        self.tripletsPerAnchor = tripletsPerAnchor
+        self.generator = RandomGenerator(seed: seed)
         super.init(distance: distance, reducer: reducer)
     }
 
     /// One loss per triplet.
     override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
                                      reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {
-        let (a, p, n) = triplets(labels: labels, indices: indices, refLabels: refLabels)
+        var given = indices
+        if given == nil, case let .sampled(k) = tripletsPerAnchor, let labels {
+            given = IndexTuples.randomTriplets(labels: labels, refLabels: refLabels, perAnchor: k, generator: &generator)
+        }
+        let (a, p, n) = triplets(labels: labels, indices: given, refLabels: refLabels)
         lastTupleCount = a.count
         if a.isEmpty { return [.zero] }
         let mat = distance(embeddings, reference)
