@@ -90,12 +90,3 @@ open class MetricLoss: Module {
         return IndexTuples.allTriplets(labels: labels!, refLabels: refLabels).asTriplets
     }
 }
-
-extension Tensor {
-    /// Entries `self[rows[k], cols[k]]` of a matrix as a vector `[K]` (differentiable).
-    public func entries(rows: [Int], cols: [Int]) -> Tensor {
-        precondition(rank == 2 && rows.count == cols.count, "entries needs a matrix and equal index counts")
-        let n = shape[1]
-        return reshaped([count]).rows(zip(rows, cols).map { $0 * n + $1 })
-    }
-}

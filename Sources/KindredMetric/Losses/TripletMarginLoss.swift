@@ -58,15 +58,19 @@ public final class TripletMarginLoss: MetricLoss {
         lastTupleCount = a.count
         if a.isEmpty { return [.zero] }
         let mat = distance(embeddings, reference)
-        let ap = mat.entries(rows: a, cols: p)
-        var an = mat.entries(rows: a, cols: n)
+        let violation: Tensor
         if swap {
+            let ap = mat.entries(rows: a, cols: p)
             // Positive and negative both index the reference batch. (PML indexes the
             // query–reference matrix with them, which only works when the batch is its own reference.)
             let pn = reference.map { distance($0).entries(rows: p, cols: n) } ?? mat.entries(rows: p, cols: n)
-            an = distance.smallest(an, pn)
+            let an = distance.smallest(mat.entries(rows: a, cols: n), pn)
+            violation = distance.margin(ap, an) + margin
+        } else {
+            // margin(d(a,p), d(a,n)) in one pass: d(a,p) - d(a,n), or d(a,n) - d(a,p) for similarities.
+            let inverted = distance.isInverted
+            violation = mat.pairDifferences(rows: a, plus: inverted ? n : p, minus: inverted ? p : n) + margin
         }
-        let violation = distance.margin(ap, an) + margin
         let losses = smooth ? violation.softplus() : violation.relu()
         return [LossTerm(losses: losses, kind: .triplet, anchors: a, others: p)]
     }
