@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
         .executable(name: "kindred-retrieval-bench", targets: ["KindredRetrievalBench"]),
+        .executable(name: "kindred-metric-bench", targets: ["KindredMetricBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -88,6 +89,11 @@ let package = Package(
             name: "KindredRetrievalBench",
             dependencies: ["KindredRetrieval"],
             path: "Benchmarks/KindredRetrievalBench"
+        ),
+        .executableTarget(
+            name: "KindredMetricBench",
+            dependencies: ["KindredMetric"],
+            path: "Benchmarks/KindredMetricBench"
         ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),

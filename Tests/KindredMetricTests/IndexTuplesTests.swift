@@ -43,3 +43,17 @@ final class IndexTuplesTests: XCTestCase {
         XCTAssertTrue(IndexTuples.allTriplets(labels: [0, 1, 2]).isEmpty)
     }
 }
+
+/// Matrix entries at tuple indices (the op every pair and triplet loss reads its distances with).
+final class TupleEntriesTests: XCTestCase {
+    func testEntriesEqualIndexingAndPassTheGradientCheck() {
+        let m = randomTensor([4, 5], seed: 51)
+        let rows = [0, 3, 3, 1, 0], cols = [4, 0, 0, 2, 4]
+        let v = m.doubles
+        XCTAssertEqual(m.entries(rows: rows, cols: cols).doubles, zip(rows, cols).map { v[$0 * 5 + $1] })
+        XCTAssertEqual(m.cast(to: .float32).entries(rows: rows, cols: cols).doubles,
+                       zip(rows, cols).map { Double(Float(v[$0 * 5 + $1])) })
+        // Repeated tuples add up their gradients.
+        assertGradients([m]) { ($0[0].entries(rows: rows, cols: cols) * Tensor(doubles: [1, 2, 3, 4, 5])).sum() }
+    }
+}

@@ -6,7 +6,7 @@ import XCTest
 final class MinerTests: XCTestCase {
     func testMinersMatchPMLAsSets() {
         let cases = pmlCases("miner")
-        XCTAssertEqual(cases.count, 55)
+        XCTAssertEqual(cases.count, 95)
         var nonEmpty = 0
         for c in cases {
             let miner = makeMiner(c.config)

@@ -32,7 +32,7 @@ final class ProxyLossTests: XCTestCase {
     func testProxyLossesMatchPML() {
         let log = ErrorLog()
         let cases = pmlCases("proxy")
-        XCTAssertEqual(cases.count, 91)
+        XCTAssertEqual(cases.count, 76)
         XCTAssertEqual(Set(cases.map(\.config)), Set(Self.configs))
         for c in cases {
             for dtype in DType.allCases {

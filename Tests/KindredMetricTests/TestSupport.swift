@@ -42,25 +42,57 @@ func randomTensor(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double =
     return Tensor(doubles: v, shape: shape, dtype: dtype)
 }
 
-/// A tensor stored in a fixture.
+/// A tensor stored in a fixture, or the name of a shared one (`{"shared": name}`).
 struct FixtureTensor: Decodable {
-    let shape: [Int]
-    let data: [Double]
+    var shape: [Int]
+    var data: [Double]
+    var shared: String?
     func tensor(_ dtype: DType) -> Tensor { Tensor(doubles: data, shape: shape, dtype: dtype) }
+
+    private enum Keys: String, CodingKey { case shape, data, shared }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        shape = try c.decodeIfPresent([Int].self, forKey: .shape) ?? []
+        data = try c.decodeIfPresent([Double].self, forKey: .data) ?? []
+        shared = try c.decodeIfPresent(String.self, forKey: .shared)
+    }
 }
 
 /// One reference computation by pytorch-metric-learning (see Fixtures/make_pml_fixtures.py).
+/// The file leaves out empty fields and stores repeated inputs once; loading fills them back in.
 struct PMLCase: Decodable {
-    let name: String
+    var name: String
     let group: String
     let config: String
     let fixture: String
-    let labels: [Int]
+    var labels: [Int]
     let refLabels: [Int]?
-    let tensors: [String: FixtureTensor]
+    var tensors: [String: FixtureTensor]
     let loss: Double?
-    let indices: [String: [Int]]
+    var indices: [String: [Int]]
     let indexKind: String?
+    let sharedIndices: String?
+    let sharedLabels: String?
+
+    private enum Keys: String, CodingKey {
+        case name, group, config, fixture, labels, refLabels, tensors, loss, indices, indexKind, sharedIndices, sharedLabels
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        group = try c.decode(String.self, forKey: .group)
+        config = try c.decode(String.self, forKey: .config)
+        fixture = try c.decode(String.self, forKey: .fixture)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "\(config)/\(fixture)"
+        labels = try c.decodeIfPresent([Int].self, forKey: .labels) ?? []
+        refLabels = try c.decodeIfPresent([Int].self, forKey: .refLabels)
+        tensors = try c.decodeIfPresent([String: FixtureTensor].self, forKey: .tensors) ?? [:]
+        loss = try c.decodeIfPresent(Double.self, forKey: .loss)
+        indices = try c.decodeIfPresent([String: [Int]].self, forKey: .indices) ?? [:]
+        indexKind = try c.decodeIfPresent(String.self, forKey: .indexKind)
+        sharedIndices = try c.decodeIfPresent(String.self, forKey: .sharedIndices)
+        sharedLabels = try c.decodeIfPresent(String.self, forKey: .sharedLabels)
+    }
 
     func tensor(_ key: String, _ dtype: DType) -> Tensor {
         guard let t = tensors[key] else { preconditionFailure("fixture \(name) has no tensor \(key)") }
@@ -79,7 +111,28 @@ struct PMLCase: Decodable {
     }
 }
 
-private struct PMLFile: Decodable { let cases: [PMLCase] }
+private struct PMLFile: Decodable {
+    let cases: [PMLCase]
+    let shared: [String: FixtureTensor]
+    let sharedIndices: [String: [String: [Int]]]
+    let sharedLabels: [String: [Int]]
+
+    /// The cases with shared tensors, indices and labels filled in.
+    var resolved: [PMLCase] {
+        cases.map { c in
+            var c = c
+            for (k, t) in c.tensors {
+                if let name = t.shared {
+                    guard let s = shared[name] else { preconditionFailure("\(c.name): no shared tensor \(name)") }
+                    c.tensors[k] = s
+                }
+            }
+            if let name = c.sharedIndices { c.indices = sharedIndices[name] ?? [:] }
+            if let name = c.sharedLabels { c.labels = sharedLabels[name] ?? [] }
+            return c
+        }
+    }
+}
 
 /// The PML fixture cases of one group, loaded once.
 func pmlCases(_ group: String) -> [PMLCase] {
@@ -95,7 +148,7 @@ enum PMLFixtures {
         guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(PMLFile.self, from: data) else {
             return []
         }
-        return file.cases
+        return file.resolved
     }()
 }
 
@@ -172,8 +225,29 @@ func makeMiner(_ name: String) -> any Miner {
     case "pair_margin_cosine": return PairMarginMiner(posMargin: 0.5, negMargin: 0.1, distance: CosineSimilarity())
     case "multi_similarity": return MultiSimilarityMiner(epsilon: 0.1)
     case "multi_similarity_lp": return MultiSimilarityMiner(epsilon: 0.2, distance: LpDistance())
-    default: preconditionFailure("unknown miner \(name)")
+    default:
+        guard let miner = makeEasyHardMiner(name) else { preconditionFailure("unknown miner \(name)") }
+        return miner
     }
+}
+
+/// The BatchEasyHardMiner configurations of the fixtures.
+func makeEasyHardMiner(_ name: String) -> BatchEasyHardMiner? {
+    typealias S = BatchEasyHardMiner.Strategy
+    let configs: [String: (S, S, ClosedRange<Double>?, ClosedRange<Double>?, BaseDistance)] = [
+        "easy_hard": (.easy, .semihard, nil, nil, LpDistance()),
+        "easy_hard_hard_hard": (.hard, .hard, nil, nil, LpDistance()),
+        "easy_hard_semihard_hard": (.semihard, .hard, nil, nil, LpDistance()),
+        "easy_hard_easy_easy": (.easy, .easy, nil, nil, LpDistance()),
+        "easy_hard_hard_semihard_cosine": (.hard, .semihard, nil, nil, CosineSimilarity()),
+        "easy_hard_semihard_easy_cosine": (.semihard, .easy, nil, nil, CosineSimilarity()),
+        "easy_hard_all_hard": (.all, .hard, nil, nil, LpDistance()),
+        "easy_hard_easy_all": (.easy, .all, nil, nil, LpDistance()),
+        "easy_hard_ranges": (.hard, .easy, 0.3...1.1, 0.6...1.3, LpDistance()),
+    ]
+    guard let (p, n, pr, nr, d) = configs[name] else { return nil }
+    return try? BatchEasyHardMiner(positiveStrategy: p, negativeStrategy: n, allowedPositiveRange: pr,
+                                   allowedNegativeRange: nr, distance: d)
 }
 
 /// Index tuples as a set of tuples (order-free comparison).

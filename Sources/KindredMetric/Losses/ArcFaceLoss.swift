@@ -46,7 +46,7 @@ public final class SubCenterArcFaceLoss: ArcFaceLoss {
 
     /// `max_k cos(x, w_{j,k})` for every class `j`: `[N, C]`.
     override public func cosine(_ embeddings: Tensor) -> Tensor {
-        let all = distance(embeddings, weight.transposed(0, 1))
+        let all = distance(embeddings, weight.cast(to: embeddings.dtype).transposed(0, 1))
         return all.reshaped([embeddings.shape[0], classCount, subCenters]).max(axis: 2)
     }
 

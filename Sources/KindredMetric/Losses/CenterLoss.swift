@@ -37,11 +37,11 @@ public final class CenterLoss: Module {
     }
 
     /// Class scores `xW + b`.
-    public func logits(_ embeddings: Tensor) -> Tensor { embeddings.matmul(weight) + bias }
+    public func logits(_ embeddings: Tensor) -> Tensor { embeddings.matmul(weight.cast(to: embeddings.dtype)) + bias.cast(to: embeddings.dtype) }
 
     /// The centre term alone, `(1/2N) Σᵢ ‖xᵢ - c_{yᵢ}‖²` (without λ).
     public func centerTerm(_ embeddings: Tensor, labels: [Int]) -> Tensor {
-        (embeddings - centers.rows(labels)).squared().sum(axis: 1).mean() * 0.5
+        (embeddings - centers.cast(to: embeddings.dtype).rows(labels)).squared().sum(axis: 1).mean() * 0.5
     }
 
     /// `mean CE + λ · centre term`.

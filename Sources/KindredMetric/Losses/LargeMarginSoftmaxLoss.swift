@@ -34,7 +34,7 @@ public class LargeMarginSoftmaxLoss: MetricLoss {
     }
 
     /// Cosines `[N, C]` between embeddings and class weights.
-    public func cosine(_ embeddings: Tensor) -> Tensor { distance(embeddings, weight.transposed(0, 1)) }
+    public func cosine(_ embeddings: Tensor) -> Tensor { distance(embeddings, weight.cast(to: embeddings.dtype).transposed(0, 1)) }
 
     /// The target-class cosine with the margin applied, `ψ(c)`.
     public func marginCosine(_ c: Tensor) -> Tensor {
@@ -58,7 +58,7 @@ public class LargeMarginSoftmaxLoss: MetricLoss {
     /// Scaled logits: `scale · ‖xᵢ‖ · ‖wⱼ‖ · logits`.
     public func scaleLogits(_ logits: Tensor, embeddings: Tensor) -> Tensor {
         let xNorm = embeddings.norm(axes: [1], keepDims: true)
-        let wNorm = weight.norm(axes: [0], keepDims: true)
+        let wNorm = weight.cast(to: embeddings.dtype).norm(axes: [0], keepDims: true)
         return logits * xNorm * wNorm * scale
     }
 

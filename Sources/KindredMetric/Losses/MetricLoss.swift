@@ -4,6 +4,10 @@
 ///
 /// Losses are ``Module``s, so losses with learnable weights (proxies, class centres) expose them
 /// as parameters to optimisers.
+/// Such weights may have another dtype than the embeddings (say float32 weights and float64
+/// embeddings for a gradient check): they are cast to the embeddings' dtype on every call, through
+/// a differentiable cast, so the loss is computed in the embeddings' dtype and the weights'
+/// gradient arrives in the weights' own dtype.
 ///
 /// When a batch yields no tuples (no positives, a single class) the result is `Σ embeddings · 0`:
 /// zero with a zero gradient, never NaN; ``lastTupleCount`` is then 0 and ``emptyBatchCount``
@@ -57,7 +61,7 @@ open class MetricLoss: Module {
             all.append(LossTerm(losses: r(embeddings) * embeddingRegularizerWeight, kind: .alreadyReduced))
         }
         if let r = weightRegularizer, let w = classWeightRows {
-            all.append(LossTerm(losses: r(w) * weightRegularizerWeight, kind: .alreadyReduced))
+            all.append(LossTerm(losses: r(w.cast(to: embeddings.dtype)) * weightRegularizerWeight, kind: .alreadyReduced))
         }
         return reducer.reduce(all, embeddings: embeddings)
     }
@@ -84,14 +88,5 @@ open class MetricLoss: Module {
     public func triplets(labels: [Int]?, indices: IndexTuples?, refLabels: [Int]?) -> (a: [Int], p: [Int], n: [Int]) {
         if let indices { return indices.asTriplets }
         return IndexTuples.allTriplets(labels: labels!, refLabels: refLabels).asTriplets
-    }
-}
-
-extension Tensor {
-    /// Entries `self[rows[k], cols[k]]` of a matrix as a vector `[K]` (differentiable).
-    public func entries(rows: [Int], cols: [Int]) -> Tensor {
-        precondition(rank == 2 && rows.count == cols.count, "entries needs a matrix and equal index counts")
-        let n = shape[1]
-        return reshaped([count]).rows(zip(rows, cols).map { $0 * n + $1 })
     }
 }

@@ -24,7 +24,7 @@ public final class NormalizedSoftmaxLoss: MetricLoss {
 
     /// Logits `S(xᵢ, ŵⱼ) / T` (negated for distances).
     public func logits(_ embeddings: Tensor) -> Tensor {
-        let l = distance(embeddings, weight.l2Normalized(axis: 0).transposed(0, 1)) / temperature
+        let l = distance(embeddings, weight.cast(to: embeddings.dtype).l2Normalized(axis: 0).transposed(0, 1)) / temperature
         return distance.isInverted ? l : -l
     }
 

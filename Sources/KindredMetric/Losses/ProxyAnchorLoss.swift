@@ -41,7 +41,7 @@ public final class ProxyAnchorLoss: MetricLoss {
         precondition(reference == nil, "ProxyAnchorLoss does not support a reference batch")
         let n = labels.count
         lastTupleCount = n
-        let cos = distance(embeddings, proxies)                       // [N, C]
+        let cos = distance(embeddings, proxies.cast(to: embeddings.dtype))  // [N, C]
         let weights = (Self.minerWeights(indices, count: n, dtype: cos.dtype) - 1).reshaped([n, 1])
         let pos = Self.oneHot(labels, classes: numClasses, dtype: cos.dtype)
         let neg = 1 - pos

@@ -49,7 +49,7 @@ public final class ProxyNCALoss: MetricLoss {
             let top = counts.max() ?? 1
             weights = counts.map { $0 / top }
         }
-        var mat = distance(embeddings, proxies)
+        var mat = distance(embeddings, proxies.cast(to: embeddings.dtype))
         if !distance.isInverted { mat = -mat }
         let prob = (mat * softmaxScale).softmax(axis: 1).gather(axis: 1, index: labels, shape: [n, 1]).reshaped([n])
         let kept = prob.doubles.indices.filter { prob.doubles[$0] != 0 }

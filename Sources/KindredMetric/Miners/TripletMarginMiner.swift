@@ -43,15 +43,39 @@ public struct TripletMarginMiner: Miner {
         }
     }
 
-    /// The kept triplets, ordered by anchor, positive, negative.
+    /// The kept triplets, ordered by anchor, positive, negative (the order of
+    /// ``IndexTuples/allTriplets(labels:refLabels:)``).
     public func mine(_ embeddings: Tensor, labels: [Int], reference: Tensor?, refLabels: [Int]?) -> IndexTuples {
         let table = DistanceTable(distance, embeddings, reference)
-        let (a, p, n) = IndexTuples.allTriplets(labels: labels, refLabels: refLabels).asTriplets
-        var ra: [Int] = [], rp: [Int] = [], rn: [Int] = []
-        for k in a.indices {
-            let mu = distance.margin(table[a[k], n[k]], table[a[k], p[k]])
-            if keeps(margin: mu) { ra.append(a[k]); rp.append(p[k]); rn.append(n[k]) }
+        let ref = refLabels ?? labels
+        let same = refLabels == nil
+        var members: [Int: [Int]] = [:]
+        for (j, l) in ref.enumerated() { members[l, default: []].append(j) }
+        // Each anchor's triplets come straight from its row of the table: a batch of 1024 has
+        // millions of triplets, so they are never all listed. The output reserves room for every
+        // triplet (untouched pages cost nothing), so appending never copies.
+        let sign = distance.isInverted ? -1.0 : 1.0
+        let values = table.values, columns = table.columns
+        let upper = labels.reduce(0) { total, l in
+            let positives = (members[l]?.count ?? 0) - (same ? 1 : 0)
+            return total + Swift.max(positives, 0) * (ref.count - (members[l]?.count ?? 0))
         }
-        return .triplets(a: ra, p: rp, n: rn)
+        var a: [Int] = [], p: [Int] = [], n: [Int] = []
+        a.reserveCapacity(upper); p.reserveCapacity(upper); n.reserveCapacity(upper)
+        var negatives: [Int] = [], negativeValues: [Double] = []
+        for i in labels.indices {
+            let row = i * columns
+            negatives.removeAll(keepingCapacity: true)
+            negativeValues.removeAll(keepingCapacity: true)
+            for k in ref.indices where ref[k] != labels[i] { negatives.append(k); negativeValues.append(values[row + k]) }
+            for j in members[labels[i]] ?? [] where !(same && j == i) {
+                let ap = values[row + j]
+                for t in negatives.indices {
+                    // μ = d(a,n) - d(a,p) for distances, s(a,p) - s(a,n) for similarities.
+                    if keeps(margin: sign * (negativeValues[t] - ap)) { a.append(i); p.append(j); n.append(negatives[t]) }
+                }
+            }
+        }
+        return .triplets(a: a, p: p, n: n)
     }
 }

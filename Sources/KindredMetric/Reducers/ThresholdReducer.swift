@@ -17,11 +17,8 @@ public struct ThresholdReducer: Reducer {
     public func reduce(_ term: LossTerm, embeddings: Tensor) -> Tensor {
         if let r = commonReduction(term, embeddings: embeddings) { return r }
         let l = term.losses!
-        let v = l.doubles
-        let kept = v.indices.filter { passes(v[$0]) }
-        if kept.isEmpty { return zeroLoss(embeddings) }
-        if kept.count == v.count { return l.mean() }
-        return l.reshaped([l.count]).rows(kept).mean()
+        guard let (mean, kept) = l.meanOfPassing(low: low, high: high) else { return zeroLoss(embeddings) }
+        return kept == l.count ? l.mean() : mean
     }
 
     /// How many losses pass the thresholds (for logging).

@@ -7,15 +7,23 @@ Needs numpy, torch (CPU) and pytorch-metric-learning:
 
 Inputs come from a seeded numpy RandomState, rounded to three decimals; everything is computed in
 float64, so the Swift tests can compare float64 tightly and float32 loosely against one file.
+Results are written with 9 significant digits; inputs and index tuples used by several cases are
+stored once (`shared`, `sharedIndices`) and referenced by name, which keeps the file small.
 Each case names a configuration (`config`) that the Swift test maps to the same Kindred objects,
 and an input set (`fixture`): random labelled batches, edge cases (no positive pairs, a single
 class, duplicated embeddings) and a batch larger than 25 rows (torch.cdist's matrix-product path).
+The upstream gradient of the distance cases is `upstream(shape)` below, which the Swift test
+recomputes instead of reading it.
 
 JSON: {"cases": [{"name", "group": "distance"|"loss"|"miner", "config", "fixture",
                    "labels": [int], "refLabels": [int]|null,
                    "tensors": {k: {"shape", "data"}}, "loss": float|null,
                    "indices": {k: [int]} (miner output, or the tuples given to a loss),
-                   "indexKind": "pairs"|"triplets"|null}]}
+                   "indexKind": "pairs"|"triplets"|null, "sharedIndices": name (optional)}],
+ "shared": {name: {"shape", "data"}}, "sharedIndices": {name: {k: [int]}}, "sharedLabels": {name: [int]}}
+A case's tensor may be {"shared": name}; its indices may be replaced by "sharedIndices": name and
+its labels by "sharedLabels": name.
+Empty and null fields are left out, and so is "name" when it is "config/fixture".
 """
 import json
 import os
@@ -30,15 +38,21 @@ torch.set_default_dtype(torch.float64)
 
 def enc(a):
     a = np.asarray(a.detach().numpy() if torch.is_tensor(a) else a, dtype=np.float64)
-    return {"shape": list(a.shape), "data": [float(f"{v:.15g}") for v in a.ravel()]}
+    return {"shape": list(a.shape), "data": [float(f"{v:.9g}") for v in a.ravel()]}
+
+
+def upstream(shape):
+    """The distance cases' upstream gradient: ((31 i + 17 j) mod 23 - 11) / 10."""
+    i, j = np.indices(shape)
+    return ((31 * i + 17 * j) % 23 - 11) / 10.0
 
 
 def fixtures():
     """Named (embeddings, labels) input sets."""
     out = {}
     rng = np.random.RandomState(7)
-    out["random12"] = (np.round(rng.randn(12, 5), 3), rng.randint(0, 4, 12))
-    out["random16"] = (np.round(rng.randn(16, 8), 3), rng.randint(0, 5, 16))
+    out["random12"] = (np.round(rng.randn(12, 4), 3), rng.randint(0, 4, 12))
+    out["random16"] = (np.round(rng.randn(16, 4), 3), rng.randint(0, 5, 16))
     e = np.round(rng.randn(10, 4), 3)
     l = rng.randint(0, 3, 10)
     e[1] = e[0]; l[1] = l[0]          # duplicated positive
@@ -46,7 +60,7 @@ def fixtures():
     out["duplicates"] = (e, l)
     out["single_class"] = (np.round(rng.randn(6, 4), 3), np.zeros(6, dtype=int))
     out["no_positives"] = (np.round(rng.randn(6, 4), 3), np.arange(6))
-    out["large32"] = (np.round(rng.randn(32, 6), 3), rng.randint(0, 6, 32))
+    out["large26"] = (np.round(rng.randn(26, 3), 3), rng.randint(0, 6, 26))
     return out
 
 
@@ -136,7 +150,53 @@ MINERS = {
     "pair_margin_cosine": lambda: miners.PairMarginMiner(pos_margin=0.5, neg_margin=0.1, distance=distances.CosineSimilarity()),
     "multi_similarity": lambda: miners.MultiSimilarityMiner(epsilon=0.1),
     "multi_similarity_lp": lambda: miners.MultiSimilarityMiner(epsilon=0.2, distance=distances.LpDistance()),
+    "easy_hard": lambda: miners.BatchEasyHardMiner(),
+    "easy_hard_hard_hard": lambda: miners.BatchEasyHardMiner(pos_strategy="hard", neg_strategy="hard"),
+    "easy_hard_semihard_hard": lambda: miners.BatchEasyHardMiner(pos_strategy="semihard", neg_strategy="hard"),
+    "easy_hard_easy_easy": lambda: miners.BatchEasyHardMiner(pos_strategy="easy", neg_strategy="easy"),
+    "easy_hard_hard_semihard_cosine": lambda: miners.BatchEasyHardMiner(pos_strategy="hard", neg_strategy="semihard", distance=distances.CosineSimilarity()),
+    "easy_hard_semihard_easy_cosine": lambda: miners.BatchEasyHardMiner(pos_strategy="semihard", neg_strategy="easy", distance=distances.CosineSimilarity()),
+    "easy_hard_all_hard": lambda: miners.BatchEasyHardMiner(pos_strategy="all", neg_strategy="hard"),
+    "easy_hard_easy_all": lambda: miners.BatchEasyHardMiner(pos_strategy="easy", neg_strategy="all"),
+    "easy_hard_ranges": lambda: miners.BatchEasyHardMiner(pos_strategy="hard", neg_strategy="easy", allowed_pos_range=(0.3, 1.1), allowed_neg_range=(0.6, 1.3)),
 }
+
+
+def share(cases):
+    """Stores inputs and index tuples that several cases use once, referenced by name."""
+    seen, seen_idx = {}, {}
+    for c in cases:
+        for k in ("embeddings", "reference"):
+            if k in c["tensors"]:
+                seen.setdefault(json.dumps(c["tensors"][k]), []).append((c, k))
+        if c["indices"]:
+            seen_idx.setdefault(json.dumps(c["indices"], sort_keys=True), []).append(c)
+    shared, shared_idx, shared_labels = {}, {}, {}
+    by_labels = {}
+    for c in cases:
+        if len(c.get("labels") or []) > 8:
+            by_labels.setdefault(json.dumps(c["labels"]), []).append(c)
+    for users in by_labels.values():
+        if len(users) > 1:
+            name = f"l{len(shared_labels)}"
+            shared_labels[name] = users[0]["labels"]
+            for c in users:
+                c["labels"] = []
+                c["sharedLabels"] = name
+    for users in seen.values():
+        if len(users) > 1:
+            name = f"t{len(shared)}"
+            shared[name] = users[0][0]["tensors"][users[0][1]]
+            for c, k in users:
+                c["tensors"][k] = {"shared": name}
+    for users in seen_idx.values():
+        if len(users) > 1:
+            name = f"i{len(shared_idx)}"
+            shared_idx[name] = users[0]["indices"]
+            for c in users:
+                c["indices"] = {}
+                c["sharedIndices"] = name
+    return shared, shared_idx, shared_labels
 
 
 def tuple_dict(t):
@@ -150,27 +210,28 @@ def main():
     rng = np.random.RandomState(11)
 
     for cname, make in DISTANCES.items():
-        for fname in ["random12", "large32", "duplicates"]:
+        # The large batch exercises LpDistance's matrix-product path; the similarities have no other path.
+        for fname in ["random12", "large26", "duplicates"] if cname.startswith("lp") else ["random12", "duplicates"]:
             e, l = fx[fname]
             q = torch.tensor(e, requires_grad=True)
             mat = make()(q)
-            gy = np.round(rng.randn(*mat.shape), 3)
+            gy = upstream(mat.shape)
             (mat * torch.tensor(gy)).sum().backward()
             cases.append({"name": f"{cname}/{fname}", "group": "distance", "config": cname, "fixture": fname,
                           "labels": [int(v) for v in l], "refLabels": None, "loss": None, "indices": {}, "indexKind": None,
-                          "tensors": {"embeddings": enc(e), "gy": enc(gy), "mat": enc(mat), "grad": enc(q.grad)}})
+                          "tensors": {"embeddings": enc(e), "mat": enc(mat), "grad": enc(q.grad)}})
         # Query against a separate reference batch.
         e, _ = fx["random12"]
         r, _ = fx["random16"]
-        r = r[:7, :5]
+        r = r[:7]
         q = torch.tensor(e, requires_grad=True)
         rt = torch.tensor(r, requires_grad=True)
         mat = make()(q, rt)
-        gy = np.round(rng.randn(*mat.shape), 3)
+        gy = upstream(mat.shape)
         (mat * torch.tensor(gy)).sum().backward()
         cases.append({"name": f"{cname}/reference", "group": "distance", "config": cname, "fixture": "reference",
                       "labels": [], "refLabels": None, "loss": None, "indices": {}, "indexKind": None,
-                      "tensors": {"embeddings": enc(e), "reference": enc(r), "gy": enc(gy), "mat": enc(mat),
+                      "tensors": {"embeddings": enc(e), "reference": enc(r), "mat": enc(mat),
                                   "grad": enc(q.grad), "refGrad": enc(rt.grad)}})
 
     def loss_case(cname, fname, e, l, indices=None, ref=None, ref_labels=None):
@@ -197,7 +258,12 @@ def main():
                 "tensors": tensors}
 
     for cname in LOSSES:
+        # Variants of a loss (other margins, distances, reducers) run on fewer inputs than the
+        # base configuration: one random batch, the edge cases, the large batch, mined triplets.
+        variant = "_" in cname
         for fname, (e, l) in fx.items():
+            if variant and fname == "random12":
+                continue
             cases.append(loss_case(cname, fname, e, l))
         # Explicit tuples: a miner's output, given as indices (weak supervision).
         e, l = fx["random16"]
@@ -206,6 +272,8 @@ def main():
             trip = miners.TripletMarginMiner(margin=0.2, type_of_triplets="semihard")(et, lt)
             pairs = miners.PairMarginMiner(pos_margin=0.9, neg_margin=1.2)(et, lt)
         cases.append(loss_case(cname, "mined_triplets", e, l, indices=[t.numpy() for t in trip]))
+        if variant:
+            continue
         cases.append(loss_case(cname, "mined_pairs", e, l, indices=[t.numpy() for t in pairs]))
         # A separate reference batch (as cross-batch memory uses). PML's swap indexes the
         # query-by-reference matrix with (positive, negative) reference indices, and PerAnchorReducer
@@ -214,11 +282,14 @@ def main():
         if "swap" in cname or "per_anchor" in cname or cname.startswith("npairs"):
             continue
         r, rl = fx["random12"]
-        e2, l2 = e[:6, :5], l[:6] % 4
+        e2, l2 = e[:6], l[:6] % 4
         cases.append(loss_case(cname, "reference", e2, l2, ref=r, ref_labels=rl))
 
     for cname, (make, wname) in PROXY.items():
-        for fname in ["random12", "random16", "duplicates", "single_class", "no_positives", "large32", "mined_triplets"]:
+        names = ["random12", "random16", "duplicates", "single_class", "no_positives", "large26", "mined_triplets"]
+        if "_" in cname:  # a variant: fewer inputs (see the losses above)
+            names = ["random16", "duplicates", "single_class", "large26"]
+        for fname in names:
             e, l = fx["random16" if fname == "mined_triplets" else fname]
             classes = int(max(l)) + 1
             loss = make(classes, e.shape[1])
@@ -286,7 +357,11 @@ def main():
                       "tensors": tensors})
 
     for mname, make in MINERS.items():
-        for fname in ["random12", "random16", "large32", "single_class", "no_positives"]:
+        names = ["random12", "random16", "large26", "single_class", "no_positives"]
+        if mname in ("triplet_all", "triplet_easy", "triplet_hard") or "_all" in mname:
+            # Long outputs: the small batches are enough (semi-hard and the rest cover the large one).
+            names = ["random12", "random16", "single_class", "no_positives"]
+        for fname in names:
             e, l = fx[fname]
             out = make()(torch.tensor(e), torch.tensor(l))
             cases.append({"name": f"{mname}/{fname}", "group": "miner", "config": mname, "fixture": fname,
@@ -295,7 +370,14 @@ def main():
                           "tensors": {"embeddings": enc(e)}})
 
     with open(os.path.join(HERE, "pml.json"), "w") as f:
-        json.dump({"cases": cases}, f, separators=(",", ":"))
+        shared, shared_idx, shared_labels = share(cases)
+        for c in cases:
+            if c["name"] == f"{c['config']}/{c['fixture']}":
+                del c["name"]
+            for k in [k for k, v in c.items() if v is None or v == {} or v == []]:
+                del c[k]
+        json.dump({"cases": cases, "shared": shared, "sharedIndices": shared_idx, "sharedLabels": shared_labels},
+                  f, separators=(",", ":"))
     print(f"wrote {len(cases)} cases")
 
 
