@@ -3,13 +3,13 @@
 # folder of generated JPEGs, same session. Images/s through decode + train augmentations
 # (RandomResizedCrop 112, flip, colour jitter, normalise) + batching (64), 2 workers.
 #   Benchmarks/data-bench.sh [IMAGES]      (default 3000)
-# The PyTorch venv lives outside the repo: $KINDRED_DATA_BENCH_VENV (default /tmp/kindred-data-bench-venv);
+# The PyTorch venv lives outside the repo: $KINDRED_DATA_BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/data-bench-venv);
 # the first run creates it (pip install torch torchvision pillow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 COUNT="${1:-3000}"
-VENV="${KINDRED_DATA_BENCH_VENV:-/tmp/kindred-data-bench-venv}"
+VENV="${KINDRED_DATA_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/data-bench-venv}"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torchvision" 2>/dev/null; then
   echo "Creating the PyTorch venv in $VENV (pip install torch torchvision pillow)…" >&2
   python3 -m venv "$VENV"

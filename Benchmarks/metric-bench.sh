@@ -5,13 +5,13 @@
 # CPU figure is the steadier one on a shared machine).
 # KINDRED_BENCH_ROUNDS (default 2) alternating rounds; each side's best is reported.
 #   Benchmarks/metric-bench.sh [--runs N] [--only small|large]
-# The Python venv lives outside the repo: $KINDRED_BENCH_VENV (default /tmp/kindred-bench-venv);
+# The Python venv lives outside the repo: $KINDRED_BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv);
 # the first run creates it (pip install torch numpy pytorch-metric-learning, several GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-VENV="${KINDRED_BENCH_VENV:-/tmp/kindred-bench-venv}"
+VENV="${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, pytorch_metric_learning" 2>/dev/null; then
   echo "Creating the Python venv in $VENV (pip install torch numpy pytorch-metric-learning)…" >&2
   python3 -m venv "$VENV"

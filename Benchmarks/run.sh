@@ -3,13 +3,13 @@
 # the ratios Kindred/PyTorch (time: below 1 is faster; throughput: above 1 is faster).
 # KINDRED_BENCH_ROUNDS (default 2) alternating rounds; each side's best is reported.
 #   Benchmarks/run.sh [sgemm|cnn|conv|resnet]
-# The PyTorch venv lives outside the repo: $KINDRED_BENCH_VENV (default /tmp/kindred-bench-venv);
+# The PyTorch venv lives outside the repo: $KINDRED_BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv);
 # the first run creates it (pip install torch numpy, several GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-VENV="${KINDRED_BENCH_VENV:-/tmp/kindred-bench-venv}"
+VENV="${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}"
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
   echo "Creating the PyTorch venv in $VENV (pip install torch numpy)…" >&2
   python3 -m venv "$VENV"
