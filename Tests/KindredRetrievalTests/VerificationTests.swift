@@ -180,4 +180,18 @@ final class VerificationTests: XCTestCase {
         XCTAssertTrue(intervals.equalErrorRate.lower < eer && eer < intervals.equalErrorRate.upper)
         XCTAssertLessThan(intervals.auc.upper - intervals.auc.lower, 0.1)
     }
+
+    func testReportCollectsTheMetrics() throws {
+        let pairs = try cases()[0].pairs
+        let report = try pairs.report(bootstrap: Bootstrap(resamples: 50, seed: 1))
+        XCTAssertEqual(report.auc, pairs.auc)
+        XCTAssertEqual(report.equalErrorRate, pairs.equalErrorRate)
+        XCTAssertEqual(report.tarAtFAR, try [1e-1, 1e-2, 1e-3, 1e-4].map { try pairs.tar(atFAR: $0) })
+        XCTAssertEqual(report.fnmrAtFMR.map(\.fmr), [0.1])
+        XCTAssertEqual(report.fnmrAtFMR.map(\.fnmr), [try pairs.fnmr(atFMR: 0.1)])
+        XCTAssertEqual(report.accuracy, try pairs.crossValidatedAccuracy())
+        XCTAssertNotNil(report.intervals)
+        XCTAssertTrue(report.description.contains("AUC = ") && report.description.contains("over 10 folds"))
+        XCTAssertNil(try VerificationPairs(scores: [1, 0], isSame: [true, false], kind: .similarity).report().accuracy)
+    }
 }
