@@ -2,7 +2,9 @@
 
 Needs numpy and scikit-learn: normalized_mutual_info_score and adjusted_mutual_info_score (default
 arithmetic normaliser) on pairs of labelings, KMeans inertia on well-separated blobs, and PCA
-(full SVD solver) fitted on small float32 embeddings.
+(full SVD solver) fitted on small float32 embeddings; for t-SNE, the joint probabilities and the
+KL divergence with its gradient (scikit-learn's private `_joint_probabilities` and `_kl_divergence`,
+called only to produce reference numbers) and an exact PCA-initialised TSNE run.
 
     python make_clustering_fixtures.py [output.json]   # default: clustering.json next to this script
 """
@@ -11,8 +13,12 @@ import os
 import sys
 
 import numpy as np
+from scipy.spatial.distance import squareform
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.manifold._t_sne import _joint_probabilities, _kl_divergence
+from sklearn.metrics import pairwise_distances
 from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,6 +53,12 @@ def main():
 
     emb = (rng.normal(0, 1, (50, 6)) @ rng.normal(0, 1, (6, 6)) + rng.normal(0, 3, 6)).astype(np.float32)
     pca = PCA(svd_solver="full").fit(emb.astype(np.float64))
+    tsne_x = blobs[::2]  # 40 points, 4 blobs
+    dist = pairwise_distances(tsne_x, squared=True)
+    P = _joint_probabilities(dist, 8.0, 0)
+    y = rng.normal(0, 1, (40, 2))
+    kl, grad = _kl_divergence(y.ravel(), P, 1, 40, 2)
+    run = TSNE(perplexity=8.0, method="exact", init="pca", random_state=0).fit(tsne_x)
     out = {
         "mutualInformation": pairs,
         "kmeans": {"data": blobs.tolist(), "labels": blob_labels.tolist(), "inertia": float(km.inertia_)},
@@ -54,6 +66,8 @@ def main():
                 "explainedVariance": pca.explained_variance_.tolist(),
                 "explainedVarianceRatio": pca.explained_variance_ratio_.tolist(),
                 "transformed": pca.transform(emb.astype(np.float64)).tolist()},
+        "tsne": {"perplexity": 8.0, "jointProbabilities": squareform(P).tolist(), "y": y.tolist(), "kl": float(kl),
+                 "gradient": grad.tolist(), "runKL": float(run.kl_divergence_)},
     }
     with open(path, "w") as f:
         json.dump(out, f)
