@@ -106,6 +106,9 @@ public struct VerificationPairs: Sendable {
     ///     scores, distances give ``PairScoreKind/distance`` scores.
     ///   - maximumPairs: the most pairs to keep (`nil`: all `N(N−1)/2`).
     ///   - seed: seed of the sample when pairs are capped.
+    ///
+    /// Scores equal ``SearchDistance/score(_:_:)`` of the two rows (in `Double`), computed in parallel;
+    /// memory is two `Double`s and an ``ItemPair`` per kept pair.
     /// - Throws: ``RetrievalError`` on a bad shape, mismatched labels, `maximumPairs < 1`, or when the
     ///   pairs hold no positive or no negative.
     public init(embeddings: Tensor, labels: [Int], distance: SearchDistance, maximumPairs: Int? = nil, seed: UInt64 = 0) throws {
@@ -126,8 +129,26 @@ public struct VerificationPairs: Sendable {
             while l >= start + (n - 1 - i) { start += n - 1 - i; i += 1 }
             items.append(ItemPair(first: i, second: i + 1 + (l - start)))
         }
+        // The arithmetic of SearchDistance.score (same sums in the same order), with the squared norms
+        // computed once per row and the pairs shared out over the cores.
+        let norms = rows.map { r in r.reduce(0.0) { $0 + $1 * $1 } }
         var scores = [Double](repeating: 0, count: items.count)
-        for (p, pair) in items.enumerated() { scores[p] = try distance.score(rows[pair.first], rows[pair.second]) }
+        scores.withUnsafeMutableBufferPointer { out in
+            Parallel.forEachChunk(items.count, costPerItem: d) { range in
+                for p in range {
+                    let a = rows[items[p].first], b = rows[items[p].second]
+                    var dot = 0.0
+                    for c in 0..<d { dot += a[c] * b[c] }
+                    let qq = norms[items[p].first], gg = norms[items[p].second]
+                    switch distance {
+                    case .dotProduct: out[p] = dot
+                    case .cosine: out[p] = dot / (Swift.max(qq.squareRoot(), 1e-12) * Swift.max(gg.squareRoot(), 1e-12))
+                    case .euclidean: out[p] = Swift.max(0, qq + gg - 2 * dot).squareRoot()
+                    case .squaredEuclidean: out[p] = Swift.max(0, qq + gg - 2 * dot)
+                    }
+                }
+            }
+        }
         try self.init(scores: scores, isSame: items.map { labels[$0.first] == labels[$0.second] },
                       kind: distance.isSimilarity ? .similarity : .distance, items: items)
     }
