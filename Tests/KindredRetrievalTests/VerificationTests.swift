@@ -179,6 +179,23 @@ final class VerificationTests: XCTestCase {
         let eer = pairs.equalErrorRate.rate
         XCTAssertTrue(intervals.equalErrorRate.lower < eer && eer < intervals.equalErrorRate.upper)
         XCTAssertLessThan(intervals.auc.upper - intervals.auc.lower, 0.1)
+        // Reference: draw the same indices, rebuild the pairs, recompute, take linear quantiles.
+        var rng = RandomGenerator(seed: 4)
+        var aucs: [Double] = [], eers: [Double] = []
+        for _ in 0..<200 {
+            let drawn = (0..<pairs.scores.count).map { _ in rng.nextInt(below: pairs.scores.count) }
+            let sample = try pairs.selecting(drawn)
+            aucs.append(sample.auc)
+            eers.append(sample.equalErrorRate.rate)
+        }
+        func quantile(_ v: [Double], _ p: Double) -> Double {
+            let s = v.sorted(), h = p * Double(s.count - 1), lo = Int(h)
+            return s[lo] + (h - Double(lo)) * (s[Swift.min(lo + 1, s.count - 1)] - s[lo])
+        }
+        XCTAssertEqual(intervals.auc.lower, quantile(aucs, 0.05), accuracy: 1e-12)
+        XCTAssertEqual(intervals.auc.upper, quantile(aucs, 0.95), accuracy: 1e-12)
+        XCTAssertEqual(intervals.equalErrorRate.lower, quantile(eers, 0.05), accuracy: 1e-12)
+        XCTAssertEqual(intervals.equalErrorRate.upper, quantile(eers, 0.95), accuracy: 1e-12)
     }
 
     func testReportCollectsTheMetrics() throws {

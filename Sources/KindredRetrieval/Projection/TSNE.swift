@@ -9,7 +9,7 @@ import KindredTensor
 /// at most 100 steps); joint probabilities `P = (P_{j|i} + P_{i|j}) / Σ`; a Student-t output kernel
 /// with `max(componentCount − 1, 1)` degrees of freedom; and gradient descent with gains (+0.2 /
 /// ×0.8, floor 0.01), momentum 0.5 during ``earlyExaggerationIterations`` iterations with `P`
-/// multiplied by ``earlyExaggeration``, then momentum 0.8. The learning rate defaults to
+/// multiplied by ``earlyExaggeration``, then momentum 0.8 with the gains and momentum reset. The learning rate defaults to
 /// scikit-learn's "auto", `max(N / earlyExaggeration / 4, 50)`. The start is the PCA projection
 /// scaled so its first coordinate has standard deviation 1e-4 (deterministic), or seeded Gaussian
 /// noise of that scale.
@@ -90,9 +90,13 @@ public struct TSNE: Sendable {
         var update = [Double](repeating: 0, count: n * m), gains = [Double](repeating: 1, count: n * m)
         var exaggerated = p.map { $0 * earlyExaggeration }
         for step in 0..<iterations {
-            if step == earlyExaggerationIterations { exaggerated = p }
+            if step == earlyExaggerationIterations {
+                // The second phase starts afresh, as scikit-learn's second `_gradient_descent` call.
+                exaggerated = p
+                for i in 0..<(n * m) { update[i] = 0; gains[i] = 1 }
+            }
             let momentum = step < earlyExaggerationIterations ? 0.5 : 0.8
-            let gradient = Self.klDivergence(embedding: y, dimension: m, jointProbabilities: exaggerated).gradient
+            let gradient = Self.evaluate(embedding: y, dimension: m, jointProbabilities: exaggerated, withValue: false).gradient
             for i in 0..<(n * m) {
                 if update[i] * gradient[i] < 0 { gains[i] += 0.2 } else { gains[i] *= 0.8 }
                 gains[i] = Swift.max(gains[i], 0.01)
@@ -164,40 +168,65 @@ public struct TSNE: Sendable {
     }
 
     /// KL(P ‖ Q) of an embedding and its gradient, with the Student-t kernel of
-    /// `max(dimension − 1, 1)` degrees of freedom (`P`, `Q` floored at machine epsilon).
+    /// `max(dimension − 1, 1)` degrees of freedom (`P`, `Q` floored at machine epsilon), as
+    /// scikit-learn's exact `_kl_divergence`.
     ///
     /// - Parameters:
     ///   - embedding: `N × dimension` coordinates, row-major.
     ///   - dimension: output dimension.
     ///   - jointProbabilities: `N × N` joint probabilities (as ``jointProbabilities(of:perplexity:)``).
     public static func klDivergence(embedding y: [Double], dimension m: Int, jointProbabilities p: [Double]) -> (value: Double, gradient: [Double]) {
+        evaluate(embedding: y, dimension: m, jointProbabilities: p, withValue: true)
+    }
+
+    /// The gradient (and, when `withValue`, the KL value) with rows shared out over the cores.
+    static func evaluate(embedding y: [Double], dimension m: Int, jointProbabilities p: [Double],
+                         withValue: Bool) -> (value: Double, gradient: [Double]) {
         let n = y.count / Swift.max(m, 1)
         let dof = Double(Swift.max(m - 1, 1))
+        let exponent = -(dof + 1) / 2
         var w = [Double](repeating: 0, count: n * n)
-        var total = 0.0
-        for i in 0..<n {
-            for j in (i + 1)..<Swift.max(n, i + 1) {
-                var d = 0.0
-                for c in 0..<m { d += (y[i * m + c] - y[j * m + c]) * (y[i * m + c] - y[j * m + c]) }
-                let k = Foundation.pow(1 + d / dof, -(dof + 1) / 2)
-                w[i * n + j] = k
-                w[j * n + i] = k
-                total += 2 * k
-            }
-        }
-        let eps = Double.ulpOfOne
-        var kl = 0.0
         var gradient = [Double](repeating: 0, count: n * m)
-        let c = 2 * (dof + 1) / dof
-        for i in 0..<n {
-            for j in 0..<n where j != i {
-                let q = Swift.max(w[i * n + j] / total, eps)
-                let pij = p[i * n + j]
-                kl += pij * Foundation.log(Swift.max(pij, eps) / q)
-                let f = (pij - q) * w[i * n + j] * c   // scikit-learn's form (exact for dof = 1)
-                for k in 0..<m { gradient[i * m + k] += f * (y[i * m + k] - y[j * m + k]) }
+        var rowKL = [Double](repeating: 0, count: n)
+        y.withUnsafeBufferPointer { yp in
+            w.withUnsafeMutableBufferPointer { wp in
+                Parallel.forEachChunk(n, costPerItem: n * m) { rows in
+                    for i in rows {
+                        for j in 0..<n where j != i {
+                            var d = 0.0
+                            for c in 0..<m { d += (yp[i * m + c] - yp[j * m + c]) * (yp[i * m + c] - yp[j * m + c]) }
+                            wp[i * n + j] = dof == 1 ? 1 / (1 + d) : Foundation.pow(1 + d / dof, exponent)
+                        }
+                    }
+                }
             }
         }
-        return (kl, gradient)
+        var total = 0.0
+        for v in w { total += v }
+        let eps = Double.ulpOfOne, c = 2 * (dof + 1) / dof, inverseTotal = 1 / total
+        y.withUnsafeBufferPointer { yp in
+            p.withUnsafeBufferPointer { pp in
+                w.withUnsafeBufferPointer { wp in
+                    gradient.withUnsafeMutableBufferPointer { gp in
+                        rowKL.withUnsafeMutableBufferPointer { kp in
+                            Parallel.forEachChunk(n, costPerItem: n * m) { rows in
+                                for i in rows {
+                                    var kl = 0.0
+                                    for j in 0..<n where j != i {
+                                        let q = Swift.max(wp[i * n + j] * inverseTotal, eps)
+                                        let pij = pp[i * n + j]
+                                        if withValue { kl += pij * Foundation.log(Swift.max(pij, eps) / q) }
+                                        let f = (pij - q) * wp[i * n + j] * c   // scikit-learn's form (exact for dof = 1)
+                                        for k in 0..<m { gp[i * m + k] += f * (yp[i * m + k] - yp[j * m + k]) }
+                                    }
+                                    kp[i] = kl
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (rowKL.reduce(0, +), gradient)
     }
 }

@@ -72,24 +72,29 @@ extension VerificationPairs {
     /// more lenient distinct score, so that unseen scores between the two fall on the accepted side
     /// as they would for any threshold in that gap (`±∞` at the ends: accept nothing / everything).
     public func bestAccuracyThreshold() -> OperatingPoint {
-        operatingPoint(atThreshold: likeness(Self.bestAccuracyLikeness(scores.map(likeness), isSame)))
+        operatingPoint(atThreshold: likeness(bestAccuracyLikeness(include: nil)))
     }
 
-    /// ``bestAccuracyThreshold()``'s rule on raw likeness scores (larger = more alike; any mix of
-    /// classes), returning the threshold in likeness units.
-    static func bestAccuracyLikeness(_ s: [Double], _ same: [Bool]) -> Double {
-        let order = s.indices.sorted { s[$0] > s[$1] }
-        let negatives = same.reduce(0) { $0 + ($1 ? 0 : 1) }
+    /// ``bestAccuracyThreshold()``'s rule on the pairs with `include[p]` (all when `nil`; any mix
+    /// of classes), walking the sorted ranking; the threshold is in likeness units (larger = more alike).
+    func bestAccuracyLikeness(include: [Bool]?) -> Double {
+        var negatives = 0
+        for p in scores.indices where (include?[p] ?? true) && !isSame[p] { negatives += 1 }
         var values: [Double] = [.infinity], correct = [negatives]
-        var tp = 0, fp = 0, i = 0
-        while i < order.count {
-            let v = s[order[i]]
-            while i < order.count && s[order[i]] == v {
-                if same[order[i]] { tp += 1 } else { fp += 1 }
-                i += 1
+        var tp = 0, fp = 0, start = 0
+        for end in ranking.groupEnds {
+            var seen = false
+            for k in start..<end {
+                let p = ranking.order[k]
+                guard include?[p] ?? true else { continue }
+                seen = true
+                if isSame[p] { tp += 1 } else { fp += 1 }
             }
-            values.append(v)
-            correct.append(tp + negatives - fp)
+            if seen {
+                values.append(likeness(scores[ranking.order[end - 1]]))
+                correct.append(tp + negatives - fp)
+            }
+            start = end
         }
         var best = 0
         for j in correct.indices where correct[j] > correct[best] { best = j }
@@ -135,9 +140,10 @@ extension VerificationPairs {
         for f in 0..<folds {
             let size = n / folds + (f < n % folds ? 1 : 0)
             let test = Array(order[start ..< start + size])
-            let train = Array(order[..<start] + order[(start + size)...])
             start += size
-            let t = Self.bestAccuracyLikeness(train.map { likeness(scores[$0]) }, train.map { isSame[$0] })
+            var include = [Bool](repeating: true, count: n)
+            for p in test { include[p] = false }
+            let t = bestAccuracyLikeness(include: include)
             var correct = 0
             for p in test where (likeness(scores[p]) >= t) == isSame[p] { correct += 1 }
             accuracies.append(Double(correct) / Double(size))

@@ -27,24 +27,27 @@ extension VerificationPairs {
         var rng = RandomGenerator(seed: bootstrap.seed)
         let n = scores.count
         var aucs: [Double] = [], eers: [Double] = []
+        var counts = [Int](repeating: 0, count: n)
+        // A resample is a multiset of the pairs: its ROC is the sorted ranking walked with each pair
+        // counted as often as it was drawn (groups drawn zero times add repeated points, which change
+        // neither the area nor the crossing), so nothing is sorted again.
         for _ in 0..<bootstrap.resamples {
-            var sample: VerificationPairs?
+            var curve: (far: [Double], tar: [Double])?
             for _ in 0..<100 {
-                var s = [Double](), same = [Bool]()
-                s.reserveCapacity(n)
-                same.reserveCapacity(n)
-                for _ in 0..<n {
-                    let i = rng.nextInt(below: n)
-                    s.append(scores[i])
-                    same.append(isSame[i])
+                for i in 0..<n { counts[i] = 0 }
+                for _ in 0..<n { counts[ranking.position[rng.nextInt(below: n)]] += 1 }
+                let (fps, tps) = ranking.cumulativeCounts(weights: counts)
+                let negatives = fps[fps.count - 1], positives = tps[tps.count - 1]
+                if negatives > 0 && positives > 0 {
+                    curve = (fps.map { Double($0) / Double(negatives) }, tps.map { Double($0) / Double(positives) })
+                    break
                 }
-                if let drawn = try? VerificationPairs(scores: s, isSame: same, kind: kind) { sample = drawn; break }
             }
-            guard let sample else {
+            guard let curve else {
                 throw RetrievalError.invalidArgument("100 bootstrap draws in a row lacked positive or negative pairs; too few of one kind")
             }
-            aucs.append(sample.auc)
-            eers.append(sample.equalErrorRate.rate)
+            aucs.append(ROCCurve.area(curve.far, curve.tar))
+            eers.append(ROCCurve.equalErrorCrossing(curve.far, curve.tar).rate)
         }
         aucs.sort()
         eers.sort()

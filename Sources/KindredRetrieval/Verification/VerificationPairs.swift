@@ -57,6 +57,8 @@ public struct VerificationPairs: Sendable {
     public let positiveCount: Int
     /// Number of negative ("different") pairs.
     public let negativeCount: Int
+    /// The pairs sorted by score, computed once.
+    let ranking: PairRanking
     /// The ROC curve, computed once (see ``rocCurve``).
     let roc: ROCCurve
 
@@ -92,7 +94,9 @@ public struct VerificationPairs: Sendable {
         self.items = items
         self.positiveCount = positives
         self.negativeCount = scores.count - positives
-        self.roc = ROCCurve(scores: scores, isSame: isSame, kind: kind)
+        let ranking = PairRanking(likeness: kind == .similarity ? scores : scores.map { -$0 }, isSame: isSame)
+        self.ranking = ranking
+        self.roc = ROCCurve(scores: scores, isSame: isSame, kind: kind, ranking: ranking)
     }
 
     /// Pairs made from embeddings: every pair `i < j` (or, when there are more than `maximumPairs`,

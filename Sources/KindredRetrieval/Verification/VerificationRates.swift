@@ -94,12 +94,7 @@ extension VerificationPairs {
     /// segment that first reaches `g ≥ 0` crosses zero, by linear interpolation (the same value as
     /// `brentq(lambda x: 1 - x - interp1d(fpr, tpr)(x), 0, 1)` used by face-recognition code).
     public var equalErrorRate: EqualErrorRate {
-        let far = roc.falseAcceptRates, tar = roc.trueAcceptRates
-        var i = 1
-        while i < far.count - 1 && far[i] + tar[i] - 1 < 0 { i += 1 }
-        let g0 = far[i - 1] + tar[i - 1] - 1, g1 = far[i] + tar[i] - 1
-        let t = g1 == g0 ? 0 : -g0 / (g1 - g0)
-        let rate = far[i - 1] + t * (far[i] - far[i - 1])
+        let (i, rate) = ROCCurve.equalErrorCrossing(roc.falseAcceptRates, roc.trueAcceptRates)
         return EqualErrorRate(rate: rate, threshold: roc.thresholds[i])
     }
 
