@@ -134,7 +134,7 @@ struct MetricExpressionParser {
         while i < chars.count && (chars[i].isLetter || chars[i] == "_") { i += 1 }
         let base = String(chars[start..<i]).lowercased()
         guard !base.isEmpty else {
-            throw error(i == chars.count ? "expected a metric name" : "expected a metric name", from: start, to: tokenEnd(start))
+            throw error("expected a metric name", from: start, to: tokenEnd(start))
         }
         var suffix: String?
         if i < chars.count && chars[i] == "@" {
