@@ -11,6 +11,14 @@ extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 #endif
 #include <stdio.h>
+#include <stdlib.h>
+
+#if !defined(__APPLE__)
+/* LAPACK (shipped inside OpenBLAS); Accelerate declares the same symbol in its headers. */
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,
+                    const int *lda, double *w, double *work, const int *lwork,
+                    int *iwork, const int *liwork, int *info);
+#endif
 
 void kd_sgemm(int transA, int transB, int m, int n, int k, float alpha,
               const float *a, int lda, const float *b, int ldb, float beta,
@@ -53,4 +61,27 @@ const char *kd_blas_config(void) {
 #else
   return "Accelerate";
 #endif
+}
+
+int kd_dsyevd(int n, double *a, double *w) {
+  if (n <= 0) return 0;
+  const char jobz = 'V', uplo = 'L';
+  int lda = n, lwork = -1, liwork = -1, info = 0, iwork_query = 0;
+  double work_query = 0;
+  dsyevd_(&jobz, &uplo, &n, a, &lda, w, &work_query, &lwork, &iwork_query,
+          &liwork, &info);
+  if (info != 0) return info;
+  lwork = (int)work_query;
+  liwork = iwork_query;
+  double *work = malloc(sizeof(double) * (size_t)(lwork > 1 ? lwork : 1));
+  int *iwork = malloc(sizeof(int) * (size_t)(liwork > 1 ? liwork : 1));
+  if (work == NULL || iwork == NULL) {
+    free(work);
+    free(iwork);
+    return -1000;
+  }
+  dsyevd_(&jobz, &uplo, &n, a, &lda, w, work, &lwork, iwork, &liwork, &info);
+  free(work);
+  free(iwork);
+  return info;
 }

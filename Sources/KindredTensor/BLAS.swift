@@ -44,3 +44,40 @@ extension BLAS {
         #endif
     }
 }
+
+/// Why a LAPACK routine failed.
+public struct LAPACKError: Error, Equatable, CustomStringConvertible {
+    /// The routine, e.g. `dsyevd`.
+    public let routine: String
+    /// LAPACK's `info` code (< 0: argument `−info` was bad; > 0: no convergence; −1000: out of memory).
+    public let info: Int
+
+    public var description: String {
+        if info == -1000 { return "\(routine): could not allocate its workspace" }
+        if info < 0 { return "\(routine): argument \(-info) was invalid" }
+        return "\(routine) did not converge (info \(info))"
+    }
+}
+
+extension BLAS {
+    /// Eigenvalues and eigenvectors of a symmetric matrix, through LAPACK's `dsyevd` (OpenBLAS's
+    /// LAPACK on Linux, Accelerate on macOS).
+    ///
+    /// - Parameters:
+    ///   - matrix: `n × n` symmetric matrix, row-major (only its lower triangle is read).
+    ///   - n: the order.
+    /// - Returns: eigenvalues in ascending order and, row-major, the unit eigenvector of eigenvalue
+    ///   `i` in row `i` (signs as LAPACK returns them).
+    /// - Throws: ``LAPACKError`` when `matrix` does not hold `n × n` values or LAPACK fails.
+    public static func symmetricEigendecomposition(_ matrix: [Double], order n: Int) throws -> (eigenvalues: [Double], eigenvectors: [Double]) {
+        guard n >= 0, matrix.count == n * n else { throw LAPACKError(routine: "dsyevd", info: -4) }
+        var a = matrix
+        var w = [Double](repeating: 0, count: n)
+        let info = a.withUnsafeMutableBufferPointer { ap in
+            w.withUnsafeMutableBufferPointer { wp in kd_dsyevd(Int32(n), ap.baseAddress, wp.baseAddress) }
+        }
+        guard info == 0 else { throw LAPACKError(routine: "dsyevd", info: Int(info)) }
+        // LAPACK stores eigenvector i in column i of a column-major array: row i of the row-major view.
+        return (w, a)
+    }
+}

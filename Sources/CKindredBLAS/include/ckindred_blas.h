@@ -20,4 +20,11 @@ int kd_blas_get_threads(void);
 /// A short description of the BLAS library and the kernel it selected.
 const char *kd_blas_config(void);
 
+/// Eigen-decomposition of a symmetric n x n matrix (LAPACK dsyevd, divide and conquer).
+/// On entry `a` holds the matrix (either triangle; it is symmetric, so row- and column-major agree);
+/// on return row i of `a` (row-major) is the unit eigenvector of eigenvalue w[i], ascending.
+/// Returns LAPACK's info: 0 on success, < 0 for a bad argument, > 0 when it failed to converge;
+/// -1000 when workspace could not be allocated.
+int kd_dsyevd(int n, double *a, double *w);
+
 #endif
