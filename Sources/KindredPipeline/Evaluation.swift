@@ -50,45 +50,23 @@ public enum Evaluator {
         guard embeddings.rank == 2, embeddings.shape[0] == n else {
             throw EvaluationError(message: "embeddings of shape \(embeddings.shape) do not match \(n) labels (expected [\(n), d])")
         }
-        let metrics = try config.metrics.map { try parseMetric($0) }
-        let queryItems = isQuery.map { q in q.indices.filter { q[$0] } } ?? Array(0..<n)
-        let galleryItems = isGallery.map { g in g.indices.filter { g[$0] } } ?? Array(0..<n)
-        guard !queryItems.isEmpty, !galleryItems.isEmpty else {
-            throw EvaluationError(message: "no \(queryItems.isEmpty ? "query" : "gallery") items to evaluate")
-        }
-        let sameSets = queryItems == galleryItems
-        let queries = sameSets || queryItems.count == n ? (queryItems.count == n ? embeddings : embeddings.rows(queryItems)) : embeddings.rows(queryItems)
-        let gallery = sameSets ? queries : (galleryItems.count == n ? embeddings : embeddings.rows(galleryItems))
-        // Every item that appears in both sets is excluded from its own results.
-        let exclusion = SearchExclusion(queryItemIDs: queryItems, galleryItemIDs: galleryItems)
-        var classSize: [Int: Int] = [:]
-        for g in galleryItems { classSize[labels[g], default: 0] += 1 }
-        let largestClass = classSize.values.max() ?? 1
-        let depth = min(galleryItems.count, max(1, metrics.map { requiredDepth($0, largestClass: largestClass) }.max() ?? 1))
+        let metrics = try config.metrics.map { try RankingMetric(parsing: $0) }
         let distance: SearchDistance = switch config.distance {
         case .cosine: .cosine
         case .euclidean: .euclidean
         case .dot: .dotProduct
         }
-        let result = try ExactSearch(distance: distance).search(queries: queries, gallery: gallery, k: depth, exclusion: exclusion)
-        let relevance = try RankedRelevance(result: result, queryLabels: queryItems.map { labels[$0] },
-                                            galleryLabels: galleryItems.map { labels[$0] }, exclusion: exclusion)
-        let bootstrap = config.bootstrap > 0 ? Bootstrap(resamples: config.bootstrap, seed: seed) : nil
-        let summaries = try relevance.summaries(of: metrics, bootstrap: bootstrap)
-        return EvaluationOutcome(summaries: summaries, names: config.metrics, result: result, relevance: relevance,
-                                 queryItems: queryItems, galleryItems: galleryItems)
-    }
-
-    /// Results per query a metric reads (`R`-based metrics read up to the largest class).
-    static func requiredDepth(_ m: RankingMetric, largestClass: Int) -> Int {
-        switch m {
-        case let .cmc(k), let .precision(k), let .textbookPrecision(k), let .averagePrecision(k),
-             let .textbookAveragePrecision(k), let .ndcg(k):
-            return k
-        case let .windowPrecision(w), let .windowAveragePrecision(w): return w.upperBound
-        case .rPrecision, .averagePrecisionAtR, .reciprocalRank, .averagePrecisionOfRanking: return largestClass
-        case let .weightedSum(terms): return terms.map { requiredDepth($0.metric, largestClass: largestClass) }.max() ?? 1
+        let evaluation = RetrievalEvaluation(metrics: metrics, distance: distance,
+                                             bootstrap: config.bootstrap > 0 ? Bootstrap(resamples: config.bootstrap, seed: seed) : nil)
+        let report: RetrievalReport
+        if isQuery != nil || isGallery != nil {
+            report = try evaluation.evaluate(embeddings: embeddings, labels: labels, isQuery: isQuery ?? Array(repeating: true, count: n),
+                                             isGallery: isGallery ?? Array(repeating: true, count: n))
+        } else {
+            report = try evaluation.evaluate(embeddings: embeddings, labels: labels)
         }
+        return EvaluationOutcome(summaries: report.summaries, names: config.metrics, result: report.result, relevance: report.relevance,
+                                 queryItems: report.queryIndices, galleryItems: report.galleryIndices)
     }
 }
 

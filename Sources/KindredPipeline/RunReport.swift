@@ -107,55 +107,13 @@ public enum RunReport {
         return out
     }
 
-    /// A 2-D PCA projection of at most `limit` rows (an evenly spread subset).
+    /// A 2-D PCA projection of at most `limit` rows (an evenly spread subset), with their labels.
     public static func projection(_ embeddings: Tensor, labels: [Int], limit: Int, seed: UInt64) -> ([(Double, Double)], [Int]) {
-        let n = embeddings.shape[0], d = embeddings.shape[1]
-        guard n >= 3, d >= 2 else { return ([], []) }
+        let n = embeddings.shape[0]
+        guard n >= 3, embeddings.rank == 2, embeddings.shape[1] >= 2 else { return ([], []) }
         let rows = n <= limit ? Array(0..<n) : (0..<limit).map { $0 * n / limit }
-        let x = embeddings.doubles
-        var mean = [Double](repeating: 0, count: d)
-        for r in rows { for j in 0..<d { mean[j] += x[r * d + j] } }
-        for j in 0..<d { mean[j] /= Double(rows.count) }
-        var cov = [Double](repeating: 0, count: d * d)
-        for r in rows {
-            for i in 0..<d {
-                let a = x[r * d + i] - mean[i]
-                for j in i..<d { cov[i * d + j] += a * (x[r * d + j] - mean[j]) }
-            }
-        }
-        for i in 0..<d { for j in 0..<i { cov[i * d + j] = cov[j * d + i] } }
-        let components = PrincipalAxes.top(2, of: cov, size: d, seed: seed)
-        let points = rows.map { r -> (Double, Double) in
-            var p = [0.0, 0.0]
-            for (c, v) in components.enumerated() { for j in 0..<d { p[c] += (x[r * d + j] - mean[j]) * v[j] } }
-            return (p[0], p[1])
-        }
-        return (points, rows.map { labels[$0] })
-    }
-}
-
-/// Leading eigenvectors of a symmetric matrix by power iteration with deflation (enough for a
-/// 2-D plot; signs fixed so the largest-magnitude entry is positive).
-enum PrincipalAxes {
-    static func top(_ count: Int, of matrix: [Double], size d: Int, seed: UInt64) -> [[Double]] {
-        var a = matrix
-        var rng = RandomGenerator(seed: seed)
-        var out: [[Double]] = []
-        for _ in 0..<count {
-            var v = (0..<d).map { _ in rng.nextNormal() }
-            var lambda = 0.0
-            for _ in 0..<300 {
-                var w = [Double](repeating: 0, count: d)
-                for i in 0..<d { var s = 0.0; for j in 0..<d { s += a[i * d + j] * v[j] }; w[i] = s }
-                let norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                guard norm > 0 else { break }
-                v = w.map { $0 / norm }
-                lambda = norm
-            }
-            if let big = v.indices.max(by: { abs(v[$0]) < abs(v[$1]) }), v[big] < 0 { v = v.map { -$0 } }
-            out.append(v)
-            for i in 0..<d { for j in 0..<d { a[i * d + j] -= lambda * v[i] * v[j] } }
-        }
-        return out
+        let subset = rows.count == n ? embeddings : withoutGradients { embeddings.rows(rows) }
+        guard let points = try? PCA(fitting: subset).projection2D(subset) else { return ([], []) }
+        return (points.map { ($0.x, $0.y) }, rows.map { labels[$0] })
     }
 }

@@ -98,14 +98,4 @@ final class ConfigTests: XCTestCase {
             XCTAssertEqual(c, again, c.resolvedYAML)
         }
     }
-
-    func testMetricParsingRoundTrips() throws {
-        for name in ["cmc@1", "precision@5", "map@r", "r_precision", "mrr", "map@4-10", "precision@1-3", "ndcg@10"] {
-            XCTAssertEqual(try parseMetric(name).description, name)
-        }
-        XCTAssertEqual(try parseMetric("precision@3 + 0.5*map@4-10").description, "1.0*precision@3 + 0.5*map@4-10")
-        XCTAssertThrowsError(try parseMetric("map@0"))
-        XCTAssertThrowsError(try parseMetric("map@5-3"))
-        XCTAssertThrowsError(try parseMetric("x*map@5"))
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KindredRetrieval
 import Yams
 
 /// `optimizer:` — how parameters are updated.
@@ -116,7 +117,7 @@ public struct EvaluationConfig: Sendable, Equatable {
             metrics = v
         }
         for (i, m) in metrics.enumerated() {
-            do { _ = try parseMetric(m) } catch let e as MetricParseError {
+            do { _ = try RankingMetric(parsing: m) } catch let e as MetricParseError {
                 throw ConfigError(path: "eval.metrics[\(i)]", message: e.description)
             }
         }
