@@ -49,9 +49,9 @@ public struct Image: Sendable, Equatable {
         set { pixels[(y * width + x) * channels + c] = newValue }
     }
 
-    /// The pixels as 8-bit values (clamped to `0...1`, scaled by 255 and rounded).
+    /// The pixels as 8-bit values (clamped to `0...1`, scaled by 255 and rounded; NaN becomes 0).
     public var bytes: [UInt8] {
-        pixels.map { UInt8((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }
+        pixels.map { $0.isNaN ? 0 : UInt8((Swift.min(Swift.max($0, 0), 1) * 255).rounded()) }
     }
 
     // MARK: Decoding

@@ -70,4 +70,9 @@ final class ImageTests: XCTestCase {
         XCTAssertEqual(v[18 + 2 * 6 + 0], 0.5)
         XCTAssertThrowsError(try Batch.stack([a, gradientImage(width: 2, height: 2)]))
     }
+
+    func testBytesClampAndMapNaNToZero() {
+        let image = Image(width: 4, height: 1, channels: 1, pixels: [-0.5, 0.5, 2, .nan])
+        XCTAssertEqual(image.bytes, [0, 128, 255, 0])
+    }
 }

@@ -20,13 +20,14 @@ func syntheticSplits(trainPerClass: Int = 24, testPerClass: Int = 10, classes: I
                 labels.append(c)
             }
         }
-        if poison { pixels[5] = .nan }
+        if poison { pixels = pixels.map { _ in .nan } }
         let images = Tensor(pixels, shape: [labels.count, 1, size, size])
         return SplitData(images: images, labels: labels, isQuery: nil, isGallery: nil,
                          classNames: (0..<classes).map { "class \($0)" }, source: "synthetic",
                          originalImage: { i in Image(width: size, height: size, channels: 1, pixels: Array(pixels[(i * size * size)..<((i + 1) * size * size)]).map { ($0 + 1) / 3 }) })
     }
-    return (split(trainPerClass), split(testPerClass))
+    let train = split(trainPerClass)
+    return (train, poison ? syntheticSplits(trainPerClass: trainPerClass, testPerClass: testPerClass, classes: classes, size: size).test : split(testPerClass))
 }
 
 final class RunTests: XCTestCase {
@@ -40,7 +41,8 @@ final class RunTests: XCTestCase {
         try? FileManager.default.removeItem(at: root)
     }
 
-    func config(_ extra: String = "") throws -> RunConfig {
+    /// The tiny run, with `key=value` overrides.
+    func config(_ overrides: String...) throws -> RunConfig {
         try RunConfig(yaml: """
         name: tiny
         epochs: 2
@@ -50,8 +52,7 @@ final class RunTests: XCTestCase {
         loss: {kind: triplet_margin, margin: 0.2}
         miner: {kind: triplet_margin, margin: 0.2, type: all}
         eval: {metrics: [precision@1, map@r, map@5], bootstrap: 20}
-        \(extra)
-        """)
+        """, overrides: overrides)
     }
 
     func quiet(_ run: TrainingRun) -> TrainingRun {
@@ -82,10 +83,10 @@ final class RunTests: XCTestCase {
     }
 
     func testResumeEqualsUninterruptedRun() throws {
-        let full = quiet(try TrainingRun(config: try config("optimizer: {kind: adam, lr: 0.003}"), directory: root.appendingPathComponent("full"), data: syntheticSplits()))
+        let full = quiet(try TrainingRun(config: try config("optimizer={kind: adam, lr: 0.003}"), directory: root.appendingPathComponent("full"), data: syntheticSplits()))
         try full.run()
         let partDir = root.appendingPathComponent("part")
-        let part = quiet(try TrainingRun(config: try config("optimizer: {kind: adam, lr: 0.003}"), directory: partDir, data: syntheticSplits()))
+        let part = quiet(try TrainingRun(config: try config("optimizer={kind: adam, lr: 0.003}"), directory: partDir, data: syntheticSplits()))
         part.stopAfterEpochs = 1
         try part.run()
         XCTAssertEqual(EpochRecord.read(from: part.files.epochs).count, 1)
@@ -102,8 +103,8 @@ final class RunTests: XCTestCase {
     }
 
     func testResumeWithClassWeightsAndSchedule() throws {
-        let extra = "loss: {kind: arcface, margin: 28.6, scale: 16}\nsampler: {kind: shuffle, batch_size: 16, steps_per_epoch: 3}\nminer: {kind: none}\nschedule: {kind: cosine, warmup_steps: 2}\noptimizer: {kind: adamw, lr: 0.002, loss_lr: 0.01}"
-        let cfgText = try config(extra)
+        let cfgText = try config("loss={kind: arcface, margin: 28.6, scale: 16}", "sampler={kind: shuffle, batch_size: 16, steps_per_epoch: 3}",
+                                 "miner={kind: none}", "schedule={kind: cosine, warmup_steps: 2}", "optimizer={kind: adamw, lr: 0.002, loss_lr: 0.01}")
         let full = quiet(try TrainingRun(config: cfgText, directory: root.appendingPathComponent("f"), data: syntheticSplits()))
         try full.run()
         let part = quiet(try TrainingRun(config: cfgText, directory: root.appendingPathComponent("p"), data: syntheticSplits()))
@@ -133,18 +134,20 @@ final class RunTests: XCTestCase {
     }
 
     func testNonFiniteLossStopsWithTheStep() throws {
-        let run = quiet(try TrainingRun(config: try config("miner: {kind: none}"), directory: root.appendingPathComponent("n"),
+        let run = quiet(try TrainingRun(config: try config("miner={kind: none}", "loss={kind: arcface}", "sampler={kind: shuffle, batch_size: 16}"),
+                                        directory: root.appendingPathComponent("n"),
                                         data: syntheticSplits(poison: true)))
         XCTAssertThrowsError(try run.run()) { error in
             XCTAssertTrue("\(error)".contains("at step 1"), "\(error)")
         }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.files.lastCheckpoint.path))
     }
 
     func testResumeErrors() throws {
         XCTAssertThrowsError(try TrainingRun.resuming(directory: root.appendingPathComponent("missing"))) {
             XCTAssertTrue("\($0)".contains("no config.yaml"), "\($0)")
         }
-        let bad = try config("sampler: {kind: pk, classes_per_batch: 9, samples_per_class: 2}")
+        let bad = try config("sampler={kind: pk, classes_per_batch: 9, samples_per_class: 2}")
         XCTAssertThrowsError(try TrainingRun(config: bad, directory: root, data: syntheticSplits())) {
             XCTAssertTrue("\($0)".contains("only 4 classes"), "\($0)")
         }

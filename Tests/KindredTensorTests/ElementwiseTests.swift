@@ -333,4 +333,12 @@ final class ElementwiseTests: XCTestCase {
         let tv = t.doubles
         XCTAssertEqual(tv[5 * n + 7], Double(Float(av[7 * m + 5]) + Float(bv[5])))
     }
+
+    /// As PyTorch: ReLU passes NaN through, so a diverged network shows a NaN loss.
+    func testReluPropagatesNaN() {
+        let y = Tensor([-1, .nan, 2] as [Float], shape: [3]).relu().scalars
+        XCTAssertEqual(y[0], 0)
+        XCTAssertTrue(y[1].isNaN)
+        XCTAssertEqual(y[2], 2)
+    }
 }

@@ -103,7 +103,7 @@ public struct EvaluationConfig: Sendable, Equatable {
     /// Bootstrap resamples for confidence intervals (0: none).
     public var bootstrap = 200
     /// Images per forward pass when embedding.
-    public var batchSize = 1000
+    public var batchSize = 256
     /// Queries shown in the report's retrieval grid (worst first) and results per query.
     public var gridQueries = 12, gridResults = 8
 

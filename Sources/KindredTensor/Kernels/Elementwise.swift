@@ -38,7 +38,8 @@ enum Fn {
         @inline(__always) func callAsFunction(_ x: T) -> T { x >= 0 ? 1 / (1 + T.exp(-x)) : T.exp(x) / (1 + T.exp(x)) }
     }
     struct Tanh<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { T.tanh(x) } }
-    struct Relu<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { x > 0 ? x : 0 } }
+    // `x < 0 ? 0 : x` so that NaN propagates (as PyTorch), which is how a diverged run is noticed.
+    struct Relu<T: KFloat>: UnaryFunction { @inline(__always) func callAsFunction(_ x: T) -> T { x < 0 ? 0 : x } }
     struct Gelu<T: KFloat>: UnaryFunction {
         @inline(__always) func callAsFunction(_ x: T) -> T { x * (1 + Kernels.erf(x * (1 / T.sqrt(2)))) / 2 }
     }
