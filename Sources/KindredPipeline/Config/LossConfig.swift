@@ -5,7 +5,7 @@ import Yams
 ///
 /// Parameter names and defaults follow pytorch-metric-learning; each kind accepts only its own
 /// parameters (``Kind/parameters``), so a misplaced key is an error that lists the right ones.
-public struct LossConfig: Sendable, Equatable {
+public struct LossConfig: Sendable, Equatable, ParameterizedConfig {
     /// Loss kinds (PML names in snake case).
     public enum Kind: String, Sendable, CaseIterable {
         case tripletMargin = "triplet_margin", contrastive, multiSimilarity = "multi_similarity", circle
@@ -80,14 +80,10 @@ public struct LossConfig: Sendable, Equatable {
         try r.finish()
     }
 
-    /// A parameter's value (the kind's default if absent).
-    public func value(_ name: String) -> Double {
-        parameters[name] ?? kind.parameters.first { $0.0 == name }?.1 ?? 0
-    }
+    var defaults: [(String, Double)] { kind.parameters }
 
     var node: Node {
-        var pairs: [(String, Node)] = [("kind", Node(kind.rawValue))]
-        for (name, _) in kind.parameters { pairs.append((name, ConfigNodes.double(value(name)))) }
+        var pairs = kindAndParameters
         for (name, fallback) in kind.flags { pairs.append((name, ConfigNodes.bool(flags[name] ?? fallback))) }
         if weight != 1 || miner != nil { pairs.append(("weight", ConfigNodes.double(weight))) }
         if let miner { pairs.append(("miner", miner.node)) }
@@ -96,7 +92,7 @@ public struct LossConfig: Sendable, Equatable {
 }
 
 /// `miner:` — which tuples of a batch the loss sees.
-public struct MinerConfig: Sendable, Equatable {
+public struct MinerConfig: Sendable, Equatable, ParameterizedConfig {
     /// Miner kinds.
     public enum Kind: String, Sendable, CaseIterable {
         case none, tripletMargin = "triplet_margin", batchHard = "batch_hard", multiSimilarity = "multi_similarity"
@@ -157,14 +153,10 @@ public struct MinerConfig: Sendable, Equatable {
         try r.finish()
     }
 
-    /// A parameter's value.
-    public func value(_ name: String) -> Double {
-        parameters[name] ?? kind.parameters.first { $0.0 == name }?.1 ?? 0
-    }
+    var defaults: [(String, Double)] { kind.parameters }
 
     var node: Node {
-        var pairs: [(String, Node)] = [("kind", Node(kind.rawValue))]
-        for (name, _) in kind.parameters { pairs.append((name, ConfigNodes.double(value(name)))) }
+        var pairs = kindAndParameters
         if kind == .tripletMargin { pairs.append(("type", Node(tripletType))) }
         if kind == .curriculum {
             switch curriculumSwitch {
@@ -174,5 +166,26 @@ public struct MinerConfig: Sendable, Equatable {
             }
         }
         return ConfigNodes.map(pairs)
+    }
+}
+
+/// A config section with a `kind` and numeric parameters that default by kind (losses, miners).
+protocol ParameterizedConfig {
+    associatedtype Kind: RawRepresentable where Kind.RawValue == String
+    var kind: Kind { get }
+    var parameters: [String: Double] { get }
+    /// The kind's parameter names and defaults, in order.
+    var defaults: [(String, Double)] { get }
+}
+
+extension ParameterizedConfig {
+    /// A parameter's value (the kind's default if absent).
+    public func value(_ name: String) -> Double {
+        parameters[name] ?? defaults.first { $0.0 == name }?.1 ?? 0
+    }
+
+    /// `kind` and every parameter, for the resolved YAML.
+    var kindAndParameters: [(String, Node)] {
+        [("kind", Node(kind.rawValue))] + defaults.map { ($0.0, ConfigNodes.double(value($0.0))) }
     }
 }
