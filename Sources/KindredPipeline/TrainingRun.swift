@@ -161,7 +161,9 @@ public final class TrainingRun {
         for s in 0..<stepsPerEpoch {
             let indices = batch(atStep: state.globalStep)
             let labels = indices.map { denseLabels[$0] }
-            let x = withoutGradients { train.images.rows(indices) }
+            let x = withoutGradients {
+                config.data.transforms.apply(to: train.images.rows(indices), fill: Float(-config.data.mean / config.data.std))
+            }
             let embeddings = model(x)
             let (loss, tuples) = objective(embeddings, labels: labels)
             optimizer.zeroGrad()

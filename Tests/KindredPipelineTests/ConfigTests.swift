@@ -62,6 +62,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error("eval:\n  metrics: [precision@1]\n  best_by: map@r\n")?.path, "eval.best_by")
         XCTAssertEqual(error("miner:\n  kind: triplet_margin\n  type: medium\n")?.path, "miner.type")
         XCTAssertEqual(error("data:\n  dataset: csv\n")?.path, "data.path")
+        XCTAssertEqual(error("data:\n  transforms: {horizontal_flip: 2}\n")?.path, "data.transforms.horizontal_flip")
+        XCTAssertEqual(error("data:\n  transforms: {rotate: 10}\n")?.path, "data.transforms.rotate")
         XCTAssertNotNil(error("model: [unclosed\n"))
     }
 

@@ -83,10 +83,10 @@ final class RunTests: XCTestCase {
     }
 
     func testResumeEqualsUninterruptedRun() throws {
-        let full = quiet(try TrainingRun(config: try config("optimizer={kind: adam, lr: 0.003}"), directory: root.appendingPathComponent("full"), data: syntheticSplits()))
+        let full = quiet(try TrainingRun(config: try config("optimizer={kind: adam, lr: 0.003}", "data.transforms={horizontal_flip: 0.5, random_crop_padding: 2, gaussian_noise: 0.1}"), directory: root.appendingPathComponent("full"), data: syntheticSplits()))
         try full.run()
         let partDir = root.appendingPathComponent("part")
-        let part = quiet(try TrainingRun(config: try config("optimizer={kind: adam, lr: 0.003}"), directory: partDir, data: syntheticSplits()))
+        let part = quiet(try TrainingRun(config: try config("optimizer={kind: adam, lr: 0.003}", "data.transforms={horizontal_flip: 0.5, random_crop_padding: 2, gaussian_noise: 0.1}"), directory: partDir, data: syntheticSplits()))
         part.stopAfterEpochs = 1
         try part.run()
         XCTAssertEqual(EpochRecord.read(from: part.files.epochs).count, 1)
@@ -131,6 +131,20 @@ final class RunTests: XCTestCase {
         // Reopening the best checkpoint gives the model's embeddings again.
         let trained = try TrainedModel(run: run.files, checkpoint: run.files.lastCheckpoint)
         XCTAssertEqual(trained.embed(run.test.images).doubles, file.embeddings.doubles)
+    }
+
+    func testAugmentation() throws {
+        let x = Tensor((0..<18).map(Float.init), shape: [1, 2, 3, 3])
+        var flip = AugmentationConfig()
+        flip.horizontalFlip = 1
+        XCTAssertEqual(flip.apply(to: x, fill: -1).scalars, [2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 17, 16, 15])
+        XCTAssertEqual(AugmentationConfig().apply(to: x, fill: -1).scalars, x.scalars)
+        var shift = AugmentationConfig()
+        shift.randomCropPadding = 1
+        GlobalRandom.seed(3)
+        let shifted = shift.apply(to: x, fill: -1).scalars
+        // Every output pixel is the fill value or a pixel of the same channel.
+        for (i, v) in shifted.enumerated() { XCTAssertTrue(v == -1 || Int(v) / 9 == i / 9, "\(i): \(v)") }
     }
 
     func testNonFiniteLossStopsWithTheStep() throws {

@@ -71,6 +71,8 @@ public struct DataConfig: Sendable, Equatable {
     public var imageSize = 28
     /// Image channels (1 gray, 3 RGB).
     public var channels = 1
+    /// Training-time augmentation (`data.transforms`); none by default.
+    public var transforms = AugmentationConfig()
 
     /// Defaults.
     public init() {}
@@ -89,6 +91,7 @@ public struct DataConfig: Sendable, Equatable {
             guard v == 1 || v == 3 else { throw ConfigError(path: "data.channels", message: "must be 1 (gray) or 3 (RGB), found \(v)") }
             channels = v
         }
+        transforms = try AugmentationConfig(try r.child("transforms"))
         if kind == .fashionMNIST, imageSize != 28 || channels != 1 {
             throw ConfigError(path: "data", message: "Fashion-MNIST images are 28×28 gray: leave image_size and channels out or set 28 and 1")
         }
@@ -107,6 +110,7 @@ public struct DataConfig: Sendable, Equatable {
         if testLimit > 0 { pairs.append(("test_limit", ConfigNodes.int(testLimit))) }
         pairs += [("mean", ConfigNodes.double(mean)), ("std", ConfigNodes.double(std)),
                   ("image_size", ConfigNodes.int(imageSize)), ("channels", ConfigNodes.int(channels))]
+        if transforms.isActive { pairs.append(("transforms", transforms.node)) }
         return ConfigNodes.map(pairs)
     }
 }
@@ -158,5 +162,42 @@ public struct SamplerConfig: Sendable, Equatable {
         }
         if let stepsPerEpoch { pairs.append(("steps_per_epoch", ConfigNodes.int(stepsPerEpoch))) }
         return ConfigNodes.map(pairs)
+    }
+}
+
+/// `data.transforms:` — random augmentation of training batches (evaluation images are never
+/// augmented). Draws come from the run's seeded generator, which checkpoints save, so resumed
+/// runs see the same augmentations.
+public struct AugmentationConfig: Sendable, Equatable {
+    /// Probability of mirroring an image left–right.
+    public var horizontalFlip = 0.0
+    /// Zero padding (pixels) before cropping back to the original size at a random offset.
+    public var randomCropPadding = 0
+    /// Standard deviation of Gaussian noise added to the normalised pixels.
+    public var gaussianNoise = 0.0
+
+    /// No augmentation.
+    public init() {}
+
+    init(_ r: ConfigReader) throws {
+        if let v = try r.double("horizontal_flip") {
+            guard (0...1).contains(v) else { throw ConfigError(path: r.path + ".horizontal_flip", message: "a probability in [0, 1], found \(v)") }
+            horizontalFlip = v
+        }
+        if let v = try r.int("random_crop_padding", atLeast: 0) { randomCropPadding = v }
+        if let v = try r.double("gaussian_noise") {
+            guard v >= 0 else { throw ConfigError(path: r.path + ".gaussian_noise", message: "a standard deviation ≥ 0, found \(v)") }
+            gaussianNoise = v
+        }
+        try r.finish()
+    }
+
+    /// Whether any augmentation is on.
+    public var isActive: Bool { horizontalFlip > 0 || randomCropPadding > 0 || gaussianNoise > 0 }
+
+    var node: Node {
+        ConfigNodes.map([("horizontal_flip", ConfigNodes.double(horizontalFlip)),
+                         ("random_crop_padding", ConfigNodes.int(randomCropPadding)),
+                         ("gaussian_noise", ConfigNodes.double(gaussianNoise))])
     }
 }
