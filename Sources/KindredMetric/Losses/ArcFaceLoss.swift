@@ -50,19 +50,5 @@ public final class SubCenterArcFaceLoss: ArcFaceLoss {
         return all.reshaped([embeddings.shape[0], classCount, subCenters]).max(axis: 2)
     }
 
-    /// One weighted cross-entropy per batch element, over the ``classCount`` classes.
-    override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
-                                     reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {
-        guard let labels else { preconditionFailure("SubCenterArcFaceLoss needs labels") }
-        precondition(reference == nil, "SubCenterArcFaceLoss does not support a reference batch")
-        let n = labels.count
-        lastTupleCount = n
-        let cos = cosine(embeddings)
-        let mask = Self.oneHot(labels, classes: classCount, dtype: cos.dtype)
-        let target = cos.gather(axis: 1, index: labels, shape: [n, 1])
-        let logits = scaleLogits(cos + mask * (marginCosine(target) - target), embeddings: embeddings)
-        let losses = crossEntropy(logits: logits, targets: labels, reduction: .none)
-            * Self.minerWeights(indices, count: n, dtype: cos.dtype)
-        return [LossTerm(losses: losses, kind: .element, anchors: Array(0..<n))]
-    }
+    override var labelClassCount: Int { classCount }
 }

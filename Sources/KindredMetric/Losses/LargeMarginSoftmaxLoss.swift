@@ -68,6 +68,10 @@ public class LargeMarginSoftmaxLoss: MetricLoss {
     /// The class weights as rows, for ``MetricLoss/weightRegularizer``.
     override public var classWeightRows: Tensor? { weight.transposed(0, 1) }
 
+    /// Classes the labels index: the columns of ``cosine(_:)`` (``numClasses`` here; fewer when
+    /// several weight columns serve one class, as in ``SubCenterArcFaceLoss``).
+    var labelClassCount: Int { numClasses }
+
     /// One weighted cross-entropy per batch element.
     override public func computeLoss(_ embeddings: Tensor, labels: [Int]?, indices: IndexTuples?,
                                      reference: Tensor?, refLabels: [Int]?) -> [LossTerm] {
@@ -76,7 +80,7 @@ public class LargeMarginSoftmaxLoss: MetricLoss {
         let n = labels.count
         lastTupleCount = n
         let cos = cosine(embeddings)
-        let mask = Self.oneHot(labels, classes: numClasses, dtype: cos.dtype)
+        let mask = Self.oneHot(labels, classes: labelClassCount, dtype: cos.dtype)
         let target = cos.gather(axis: 1, index: labels, shape: [n, 1])
         let logits = scaleLogits(cos + mask * (marginCosine(target) - target), embeddings: embeddings)
         let losses = crossEntropy(logits: logits, targets: labels, reduction: .none)
