@@ -107,11 +107,7 @@ public enum RunData {
                             failBase?[n] = "\(dataset.items[chosen[n]].path.path): has \(image.channels) channels, data.channels is \(channels)"
                             return
                         }
-                        for p in 0..<plane {
-                            for c in 0..<channels {
-                                outBase?[(n * channels + c) * plane + p] = (image.pixels[p * channels + c] - mean) / std
-                            }
-                        }
+                        if let outBase { image.writePlanar(into: outBase + n * channels * plane, mean: mean, std: std) }
                     } catch {
                         failBase?[n] = "\(error)"
                     }
@@ -136,4 +132,15 @@ public struct DataPipelineError: Error, CustomStringConvertible, Sendable {
     /// What went wrong.
     public var message: String
     public var description: String { message }
+}
+
+extension Image {
+    /// Writes the pixels channel-planar (`C × H × W`, the model's layout) normalised as
+    /// `(x − mean) / std` — the one conversion both training data and queries go through.
+    func writePlanar(into out: UnsafeMutablePointer<Float>, mean: Float, std: Float) {
+        let plane = width * height
+        for p in 0..<plane {
+            for c in 0..<channels { out[c * plane + p] = (pixels[p * channels + c] - mean) / std }
+        }
+    }
 }

@@ -50,7 +50,7 @@ public enum RunReport {
         }
 
         report.addSection("Embeddings")
-        let (points, labels) = projection(input.embeddings, labels: input.test.labels, limit: 4000, seed: c.seed)
+        let (points, labels) = projection(input.embeddings, labels: input.test.labels, limit: 4000)
         if !points.isEmpty {
             let names = (0...(labels.max() ?? 0)).map { input.test.className($0) }
             try report.addSVG(try Chart.scatter(title: "Evaluation embeddings, first two principal components", points: points,
@@ -108,7 +108,7 @@ public enum RunReport {
     }
 
     /// A 2-D PCA projection of at most `limit` rows (an evenly spread subset), with their labels.
-    public static func projection(_ embeddings: Tensor, labels: [Int], limit: Int, seed: UInt64) -> ([(Double, Double)], [Int]) {
+    public static func projection(_ embeddings: Tensor, labels: [Int], limit: Int) -> ([(Double, Double)], [Int]) {
         let n = embeddings.shape[0]
         guard n >= 3, embeddings.rank == 2, embeddings.shape[1] >= 2 else { return ([], []) }
         let rows = n <= limit ? Array(0..<n) : (0..<limit).map { $0 * n / limit }

@@ -59,12 +59,11 @@ public final class TrainedModel {
     public func embed(files: [URL]) throws -> Tensor {
         let size = config.data.imageSize, channels = config.data.channels
         let mean = Float(config.data.mean), std = Float(config.data.std)
-        var values: [Float] = []
-        for url in files {
-            let image = try Image(contentsOf: url, channels: channels).resized(width: size, height: size)
-            var planar = [Float](repeating: 0, count: channels * size * size)
-            for p in 0..<(size * size) { for c in 0..<channels { planar[c * size * size + p] = (image.pixels[p * channels + c] - mean) / std } }
-            values += planar
+        let images = try files.map { try Image(contentsOf: $0, channels: channels).resized(width: size, height: size) }
+        var values = [Float](repeating: 0, count: files.count * channels * size * size)
+        values.withUnsafeMutableBufferPointer { out in
+            guard let base = out.baseAddress else { return }
+            for (i, image) in images.enumerated() { image.writePlanar(into: base + i * channels * size * size, mean: mean, std: std) }
         }
         return embed(Tensor(values, shape: [files.count, channels, size, size]))
     }

@@ -53,9 +53,3 @@ struct Train: ParsableCommand {
         print("run directory: \(run.files.directory.path)")
     }
 }
-
-/// An error printed as `Error: message` with exit code 1.
-struct CLIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}

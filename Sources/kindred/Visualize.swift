@@ -55,7 +55,7 @@ struct Visualize: ParsableCommand {
         try grid(Array(RetrievalGrid.worstFirstOrder(scores: ap).prefix(queries))).write(to: out.appendingPathComponent("retrieval-worst.png"))
         var rng = RandomGenerator(seed: seed)
         try grid(Array(rng.permutation(ap.count).prefix(queries))).write(to: out.appendingPathComponent("retrieval-random.png"))
-        let (points, labels) = RunReport.projection(data.embeddings, labels: data.labels, limit: 5000, seed: seed)
+        let (points, labels) = RunReport.projection(data.embeddings, labels: data.labels, limit: 5000)
         let names = (0...(labels.max() ?? 0)).map { test.className($0) }
         try Chart.scatterImage(points: points, labels: labels, width: 640, height: 640).write(to: out.appendingPathComponent("scatter.png"))
         try Data(try Chart.scatter(title: "Evaluation embeddings (PCA)", points: points, labels: labels, classNames: names,
