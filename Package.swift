@@ -10,7 +10,7 @@ let kernelFlags: [SwiftSetting] = native ? [.unsafeFlags(["-target-cpu", "native
 
 // Kindred: deep metric learning in Swift.
 // Layers import only downward: KindredTensor ← KindredNN ← KindredMetric;
-// KindredTensor ← KindredData, KindredRetrieval; all ← kindred.
+// KindredTensor ← KindredData, KindredRetrieval; NN+Data+Retrieval ← KindredGenerative; all ← KindredPipeline ← kindred.
 let package = Package(
     name: "Kindred",
     platforms: [.macOS(.v15)],
@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "KindredMetric", targets: ["KindredMetric"]),
         .library(name: "KindredRetrieval", targets: ["KindredRetrieval"]),
         .library(name: "KindredReport", targets: ["KindredReport"]),
+        .library(name: "KindredGenerative", targets: ["KindredGenerative"]),
         .library(name: "KindredPipeline", targets: ["KindredPipeline"]),
         .executable(name: "kindred", targets: ["kindred"]),
         .executable(name: "kindred-bench", targets: ["KindredBench"]),
@@ -60,11 +61,13 @@ let package = Package(
         .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
         // Retrieval grids, SVG charts and the self-contained HTML run report; needs only images.
         .target(name: "KindredReport", dependencies: ["KindredData"]),
+        // Autoencoders, VAEs and GANs: models, their losses and training steps, image-quality metrics.
+        .target(name: "KindredGenerative", dependencies: ["KindredNN", "KindredData", "KindredRetrieval"]),
         // Runs built from YAML configs: training, evaluation, checkpoints, logs, reports.
         .target(
             name: "KindredPipeline",
             dependencies: [
-                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval", "KindredReport",
+                "KindredNN", "KindredData", "KindredMetric", "KindredRetrieval", "KindredReport", "KindredGenerative",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -102,6 +105,7 @@ let package = Package(
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
+        .testTarget(name: "KindredGenerativeTests", dependencies: ["KindredGenerative"]),
         .testTarget(name: "KindredPipelineTests", dependencies: ["KindredPipeline"]),
     ],
     swiftLanguageModes: [.v5]
