@@ -8,9 +8,14 @@ import PackageDescription
 let native = ProcessInfo.processInfo.environment["KINDRED_NATIVE"] == "1"
 let kernelFlags: [SwiftSetting] = native ? [.unsafeFlags(["-target-cpu", "native"])] : []
 
+// FAISS (Debian's libfaiss-dev: headers and a static C++ library) backs the approximate search
+// indexes. Without it CKindredFAISS builds as a stub whose calls fail with "no FAISS" errors.
+let faissHeader = ProcessInfo.processInfo.environment["KINDRED_FAISS_HEADER"] ?? "/usr/include/faiss/index_factory.h"
+let haveFAISS = ProcessInfo.processInfo.environment["KINDRED_NO_FAISS"] != "1" && FileManager.default.fileExists(atPath: faissHeader)
+
 // Kindred: deep metric learning in Swift.
 // Layers import only downward: KindredTensor ← KindredNN ← KindredMetric;
-// KindredTensor ← KindredData, KindredRetrieval; NN+Data+Retrieval ← KindredGenerative; all ← KindredPipeline ← kindred.
+// KindredTensor ← KindredData, KindredRetrieval (+ CKindredFAISS); NN+Data+Retrieval ← KindredGenerative; all ← KindredPipeline ← kindred.
 let package = Package(
     name: "Kindred",
     platforms: [.macOS(.v15)],
@@ -58,7 +63,15 @@ let package = Package(
         .target(name: "KindredData", dependencies: ["KindredTensor", "CKindredZlib", "CKindredImage"]),
         .target(name: "KindredMetric", dependencies: ["KindredNN"]),
         // Query/gallery search and retrieval metrics; needs only tensors (no losses, no layers).
-        .target(name: "KindredRetrieval", dependencies: ["KindredTensor"]),
+        // extern "C" wrapper over FAISS's C++ library (catches its exceptions); links OpenMP, OpenBLAS
+        // (BLAS + LAPACK) and the C++ runtime that the static libfaiss.a needs.
+        .target(
+            name: "CKindredFAISS",
+            cxxSettings: haveFAISS ? [.define("KINDRED_HAVE_FAISS"), .headerSearchPath("shim")] : [],
+            linkerSettings: haveFAISS
+                ? [.linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("gomp"), .linkedLibrary("stdc++")] : []
+        ),
+        .target(name: "KindredRetrieval", dependencies: ["KindredTensor", "CKindredBLAS", "CKindredFAISS"], swiftSettings: kernelFlags),
         // Retrieval grids, SVG charts and the self-contained HTML run report; needs only images.
         .target(name: "KindredReport", dependencies: ["KindredData"]),
         // Autoencoders, VAEs and GANs: models, their losses and training steps, image-quality metrics.

@@ -8,6 +8,7 @@ Each peer is skipped when its package is missing. Prints one JSON object of medi
 
     python retrieval_peers.py [--queries 10000] [--gallery 60000] [--dim 128] [--k 10]
                               [--loo 10000] [--classes 100] [--threads 2] [--runs 3]
+                              [--peers faiss,pml,oml]
 """
 import argparse
 import json
@@ -35,10 +36,14 @@ def main():
     for name, default in (("queries", 10000), ("gallery", 60000), ("dim", 128), ("k", 10), ("loo", 10000),
                           ("classes", 100), ("threads", 2), ("runs", 3)):
         p.add_argument(f"--{name}", type=int, default=default)
+    p.add_argument("--peers", default="faiss,pml,oml")
     a = p.parse_args()
+    peers = set(a.peers.split(","))
     rng = np.random.default_rng(0)
-    out = {"queries": a.queries, "gallery": a.gallery, "dim": a.dim, "k": a.k, "threads": a.threads}
+    out = {"peakRSSMiB": None, "queries": a.queries, "gallery": a.gallery, "dim": a.dim, "k": a.k, "threads": a.threads}
     try:
+        if "faiss" not in peers:
+            raise ImportError
         import faiss
         faiss.omp_set_num_threads(a.threads)
         q, g = normalised(rng, a.queries, a.dim), normalised(rng, a.gallery, a.dim)
@@ -58,6 +63,8 @@ def main():
     x = centres[labels] + 1.5 * rng.standard_normal((a.loo, a.dim)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     try:
+        if "pml" not in peers:
+            raise ImportError
         from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
         calc = AccuracyCalculator(include=("precision_at_1", "mean_average_precision_at_r"), k="max_bin_count")
         xt, lt = torch.tensor(x), torch.tensor(labels)
@@ -65,6 +72,8 @@ def main():
     except ImportError:
         out["pmlAccuracyCalculatorSeconds"] = None
     try:
+        if "oml" not in peers:
+            raise ImportError
         from oml.functional.metrics import calc_retrieval_metrics
 
         def run_oml():
@@ -78,6 +87,8 @@ def main():
         out["omlSeconds"] = median_time(run_oml, a.runs)
     except ImportError:
         out["omlSeconds"] = None
+    import resource
+    out["peakRSSMiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out, sort_keys=True))
 
 

@@ -45,7 +45,7 @@ let q = Tensor.normal([queries, dim], generator: &rng).l2Normalized()
 let g = Tensor.normal([galleryCount, dim], generator: &rng).l2Normalized()
 let search = ExactSearch(distance: .dotProduct, queryBlockSize: option("query-block", 1024), galleryBlockSize: option("gallery-block", 8192))
 
-var report: [String: Any] = ["queries": queries, "gallery": galleryCount, "dim": dim, "k": k, "threads": Parallel.threadCount]
+var report: [String: Any] = ["loo": looCount, "queries": queries, "gallery": galleryCount, "dim": dim, "k": k, "threads": Parallel.threadCount]
 do {
     var times: [Double] = []
     for _ in 0..<runs { times.append(try seconds { _ = try search.search(queries: q, gallery: g, k: k) }) }
@@ -57,20 +57,27 @@ do {
         let labels = (0..<looCount).map { $0 % classes }
         let noise = Tensor.normal([looCount, dim], std: 1.5, generator: &rng)
         let x = (centres.rows(labels) + noise).l2Normalized()
+        let exclusion = SearchExclusion.leaveOneOut(count: looCount)
+        // PML's AccuracyCalculator side (k = largest class) and OML's side (k = 5, no MAP@R).
         let metrics: [RankingMetric] = [.cmc(at: 1), .cmc(at: 5), .precision(at: 1), .precision(at: 5),
                                         .averagePrecision(at: 1), .averagePrecision(at: 5), .averagePrecisionAtR]
+        let omlMetrics = Array(metrics.dropLast())
         var summaries: [MetricSummary] = []
-        var looTimes: [Double] = []
+        func evaluate(_ metrics: [RankingMetric], depth: Int, bootstrap: Bootstrap?) throws -> [MetricSummary] {
+            let result = try search.search(queries: x, gallery: x, k: depth, exclusion: exclusion)
+            let relevance = try RankedRelevance(result: result, queryLabels: labels, galleryLabels: labels, exclusion: exclusion)
+            return try relevance.summaries(of: metrics, bootstrap: bootstrap)
+        }
+        var looTimes: [Double] = [], bootTimes: [Double] = [], omlTimes: [Double] = []
+        let depth = looCount / classes  // ≥ R = class size − 1
         for _ in 0..<runs {
-            looTimes.append(try seconds {
-                let exclusion = SearchExclusion.leaveOneOut(count: looCount)
-                let depth = looCount / classes  // ≥ R = class size − 1
-                let result = try search.search(queries: x, gallery: x, k: depth, exclusion: exclusion)
-                let relevance = try RankedRelevance(result: result, queryLabels: labels, galleryLabels: labels, exclusion: exclusion)
-                summaries = try relevance.summaries(of: metrics)
-            })
+            looTimes.append(try seconds { summaries = try evaluate(metrics, depth: depth, bootstrap: nil) })
+            bootTimes.append(try seconds { _ = try evaluate(metrics, depth: depth, bootstrap: Bootstrap(resamples: 1000, seed: 0)) })
+            omlTimes.append(try seconds { _ = try evaluate(omlMetrics, depth: 5, bootstrap: nil) })
         }
         report["leaveOneOutMetricsSeconds"] = median(looTimes)
+        report["leaveOneOutMetricsBootstrapSeconds"] = median(bootTimes)
+        report["omlMetricsSeconds"] = median(omlTimes)
         report["leaveOneOutMetrics"] = Dictionary(uniqueKeysWithValues: summaries.map { ("\($0.metric)", $0.mean) })
     }
     report["peakRSSMiB"] = peakRSSMiB()

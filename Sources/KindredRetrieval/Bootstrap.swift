@@ -45,20 +45,61 @@ public struct Bootstrap: Sendable, Equatable {
     ///
     /// - Throws: ``RetrievalError/invalidArgument(_:)`` when `resamples < 1` or `level ∉ (0, 1)`.
     public func interval(ofMeanOf values: [Double]) throws -> ConfidenceInterval? {
+        try intervals(ofMeansOf: [values])[0]
+    }
+
+    /// The confidence intervals of the means of several equally long columns (the metrics of one
+    /// set of queries), resampling the same rows for every column. Each interval equals what
+    /// ``interval(ofMeanOf:)`` gives for that column alone — the draws depend only on the seed and
+    /// the row count — but the rows are drawn once for all columns.
+    ///
+    /// - Throws: ``RetrievalError/invalidArgument(_:)`` when `resamples < 1`, `level ∉ (0, 1)` or
+    ///   the columns differ in length.
+    public func intervals(ofMeansOf columns: [[Double]]) throws -> [ConfidenceInterval?] {
         guard resamples >= 1 else { throw RetrievalError.invalidArgument("bootstrap resamples must be at least 1, got \(resamples)") }
         guard level > 0 && level < 1 else { throw RetrievalError.invalidArgument("bootstrap level must lie in (0, 1), got \(level)") }
-        guard !values.isEmpty else { return nil }
-        var rng = RandomGenerator(seed: seed)
-        let n = values.count
-        var means = [Double](repeating: 0, count: resamples)
-        for b in 0..<resamples {
-            var sum = 0.0
-            for _ in 0..<n { sum += values[rng.nextInt(below: n)] }
-            means[b] = sum / Double(n)
+        let n = columns.first?.count ?? 0
+        for c in columns where c.count != n {
+            throw RetrievalError.lengthMismatch(name: "bootstrap column", expected: n, actual: c.count)
         }
-        means.sort()
+        guard n > 0 else { return columns.map { _ in nil } }
+        let m = columns.count
+        // Row-major copy: one draw reads the row's values of every column from one place.
+        var rows = [Double](repeating: 0, count: n * m)
+        for (j, c) in columns.enumerated() {
+            for i in 0..<n { rows[i * m + j] = c[i] }
+        }
+        var means = [Double](repeating: 0, count: resamples * m)  // column-major: column j at j * resamples
+        // xoshiro256** exactly as RandomGenerator (same seed, same sequence), on local words.
+        let start = RandomGenerator(seed: seed).state
+        var s0 = start[0], s1 = start[1], s2 = start[2], s3 = start[3]
+        let bound = UInt64(n)
+        rows.withUnsafeBufferPointer { values in
+            means.withUnsafeMutableBufferPointer { out in
+                var sums = [Double](repeating: 0, count: m)
+                for b in 0..<resamples {
+                    for j in 0..<m { sums[j] = 0 }
+                    for _ in 0..<n {
+                        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+                        let t = s1 << 17
+                        s2 ^= s0
+                        s3 ^= s1
+                        s1 ^= s2
+                        s0 ^= s3
+                        s2 ^= t
+                        s3 = s3 << 45 | s3 >> 19
+                        let row = Int(result % bound) * m
+                        for j in 0..<m { sums[j] += values[row + j] }
+                    }
+                    for j in 0..<m { out[j * resamples + b] = sums[j] / Double(n) }
+                }
+            }
+        }
         let alpha: Double = (1 - level) / 2
-        return ConfidenceInterval(lower: Self.quantile(means, alpha), upper: Self.quantile(means, 1 - alpha), level: level)
+        return (0..<m).map { j in
+            let sorted = means[j * resamples ..< (j + 1) * resamples].sorted()
+            return ConfidenceInterval(lower: Self.quantile(sorted, alpha), upper: Self.quantile(sorted, 1 - alpha), level: level)
+        }
     }
 
     /// Linear-interpolation quantile of ascending `sorted` values.

@@ -1,3 +1,5 @@
+import CKindredBLAS
+import Foundation
 import KindredTensor
 
 /// Exact k-nearest-neighbour search of queries in a gallery, in bounded memory.
@@ -31,7 +33,7 @@ public struct ExactSearch: Sendable {
     public var galleryBlockSize: Int
 
     /// Creates a search with the given comparison and tile size.
-    public init(distance: SearchDistance = .cosine, queryBlockSize: Int = 1024, galleryBlockSize: Int = 8192) {
+    public init(distance: SearchDistance = .cosine, queryBlockSize: Int = 256, galleryBlockSize: Int = 2048) {
         self.distance = distance
         self.queryBlockSize = queryBlockSize
         self.galleryBlockSize = galleryBlockSize
@@ -85,7 +87,7 @@ public struct ExactSearch: Sendable {
 
     private func run<T: KFloat>(_: T.Type, queries: Tensor, gallery: Tensor, k: Int,
                                 exclusion: PreparedExclusion) -> SearchResult {
-        let queryCount = queries.shape[0], galleryCount = gallery.shape[0]
+        let queryCount = queries.shape[0], galleryCount = gallery.shape[0], dim = queries.shape[1]
         let depth = Swift.min(k, galleryCount)
         let kind = distance
         // Per-row factors: squared norms (Euclidean) or inverse norms (cosine, norm clamped at 1e-12).
@@ -100,50 +102,80 @@ public struct ExactSearch: Sendable {
             queryFactor = Self.squaredRowNorms(T.self, queries).map { T($0) }
             galleryFactor = Self.squaredRowNorms(T.self, gallery).map { T($0) }
         }
-        let keys = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(queryCount * depth, 1))
-        let slots = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(queryCount * depth, 1))
-        defer { keys.deallocate(); slots.deallocate() }
-        keys.initialize(repeating: T.infinity, count: queryCount * depth)
-        slots.initialize(repeating: Int.max, count: queryCount * depth)
+        var indices = [Int](repeating: -1, count: queryCount * depth)
+        var scores = [Double](repeating: .nan, count: queryCount * depth)
+        if queryCount == 0 { return SearchResult(unchecked: kind, queryCount: 0, depth: depth, indices: [], scores: []) }
+        ExactSearch.blasSingleThreaded
+        let qb = Swift.min(queryBlockSize, queryCount), gb = Swift.min(galleryBlockSize, galleryCount)
+        let blockCount = (queryCount + qb - 1) / qb
+        // Threads take whole query blocks (each runs its own single-threaded BLAS products and scans),
+        // so a worker's tile and candidate buffers stay in its core's cache.
+        let work = Double(queryCount) * Double(galleryCount) * Double(Swift.max(dim, 1))
+        let workers = work < 1e7 ? 1 : Swift.min(Parallel.threadCount, blockCount)
+        let nextBlock = BlockCounter()
 
-        let qb = queryBlockSize, gb = galleryBlockSize
-        galleryFactor.withUnsafeBufferPointer { gFactor in
-            for q0 in stride(from: 0, to: queryCount, by: qb) {
-                let q1 = Swift.min(queryCount, q0 + qb)
-                let block = queries.sliced(axis: 0, range: q0..<q1)
-                // Excluded gallery indices of each query in the block, ascending, with a cursor that
-                // moves forward tile by tile.
-                let excluded: [[Int]] = exclusion.isEmpty ? [] : (q0..<q1).map { exclusion.excluded(forQuery: $0) }
-                var cursors = [Int](repeating: 0, count: excluded.count)
-                cursors.withUnsafeMutableBufferPointer { cursor in
-                    for g0 in stride(from: 0, to: galleryCount, by: gb) {
-                        let g1 = Swift.min(galleryCount, g0 + gb)
-                        let tile = withoutGradients {
-                            block.matmul(gallery.sliced(axis: 0, range: g0..<g1).transposed(0, 1))
-                        }
-                        let width = g1 - g0
-                        tile.withUnsafeElementBytes { raw in
-                            let scores = raw.bindMemory(to: T.self)
-                            guard let base = scores.baseAddress else { return }
-                            Parallel.forEachChunk(q1 - q0, costPerItem: width) { rows in
-                                for r in rows {
-                                    let query = q0 + r
-                                    let row = base + r * width
-                                    let factor: T = queryFactor.isEmpty ? 0 : queryFactor[query]
-                                    let rowKeys = keys + query * depth, rowSlots = slots + query * depth
-                                    var start = 0
-                                    if !excluded.isEmpty {
-                                        let list = excluded[r]
-                                        while cursor[r] < list.count && list[cursor[r]] < g1 {
-                                            let skip = list[cursor[r]] - g0
-                                            Self.scan(kind, row: row, range: start..<skip, galleryOffset: g0, queryFactor: factor,
-                                                      galleryFactor: gFactor, keys: rowKeys, slots: rowSlots, depth: depth)
-                                            start = skip + 1
-                                            cursor[r] += 1
+        queries.withUnsafeElementBytes { qRaw in
+            gallery.withUnsafeElementBytes { gRaw in
+                queryFactor.withUnsafeBufferPointer { qFactor in
+                    galleryFactor.withUnsafeBufferPointer { gFactor in
+                        indices.withUnsafeMutableBufferPointer { indexBuffer in
+                            scores.withUnsafeMutableBufferPointer { scoreBuffer in
+                                guard let outIndices = indexBuffer.baseAddress, let outScores = scoreBuffer.baseAddress else { return }
+                                let qp = qRaw.bindMemory(to: T.self).baseAddress
+                                let gp = gRaw.bindMemory(to: T.self).baseAddress
+                                let worker: (Int) -> Void = { _ in
+                                    let tile = UnsafeMutablePointer<T>.allocate(capacity: qb * gb)
+                                    let buffer = TopKBuffer<T>(rows: qb, depth: depth)
+                                    defer { tile.deallocate(); buffer.deallocate() }
+                                    while let b = nextBlock.take(below: blockCount) {
+                                        let q0 = b * qb, q1 = Swift.min(queryCount, q0 + qb)
+                                        buffer.reset()
+                                        // Excluded gallery indices of each query, ascending, with a
+                                        // cursor that moves forward tile by tile.
+                                        let excluded: [[Int]] = exclusion.isEmpty ? [] : (q0..<q1).map { exclusion.excluded(forQuery: $0) }
+                                        var cursor = [Int](repeating: 0, count: excluded.count)
+                                        for g0 in stride(from: 0, to: galleryCount, by: gb) {
+                                            let g1 = Swift.min(galleryCount, g0 + gb)
+                                            let width = g1 - g0
+                                            Self.gemm(T.self, m: q1 - q0, n: width, k: dim, a: qp.map { $0 + q0 * dim },
+                                                      b: gp.map { $0 + g0 * dim }, c: tile)
+                                            for r in 0..<(q1 - q0) {
+                                                let query = q0 + r
+                                                let row = UnsafePointer(tile + r * width)
+                                                let factor: T = qFactor.isEmpty ? 0 : qFactor[query]
+                                                var start = 0
+                                                if !excluded.isEmpty {
+                                                    let list = excluded[r]
+                                                    while cursor[r] < list.count && list[cursor[r]] < g1 {
+                                                        let skip = list[cursor[r]] - g0
+                                                        Self.scan(kind, row: row, range: start..<skip, galleryOffset: g0, queryFactor: factor,
+                                                                  galleryFactor: gFactor.baseAddress, buffer: buffer, bufferRow: r)
+                                                        start = skip + 1
+                                                        cursor[r] += 1
+                                                    }
+                                                }
+                                                Self.scan(kind, row: row, range: start..<width, galleryOffset: g0, queryFactor: factor,
+                                                          galleryFactor: gFactor.baseAddress, buffer: buffer, bufferRow: r)
+                                            }
+                                        }
+                                        for r in 0..<(q1 - q0) {
+                                            let base = (q0 + r) * depth
+                                            for (i, e) in buffer.finish(row: r).enumerated() {
+                                                outIndices[base + i] = Int(e.slot)
+                                                let key = Double(e.key)
+                                                switch kind {
+                                                case .dotProduct, .cosine: outScores[base + i] = -key
+                                                case .squaredEuclidean: outScores[base + i] = key
+                                                case .euclidean: outScores[base + i] = key.squareRoot()
+                                                }
+                                            }
                                         }
                                     }
-                                    Self.scan(kind, row: row, range: start..<width, galleryOffset: g0, queryFactor: factor,
-                                              galleryFactor: gFactor, keys: rowKeys, slots: rowSlots, depth: depth)
+                                }
+                                if workers <= 1 {
+                                    worker(0)
+                                } else {
+                                    DispatchQueue.concurrentPerform(iterations: workers, execute: worker)
                                 }
                             }
                         }
@@ -151,99 +183,147 @@ public struct ExactSearch: Sendable {
                 }
             }
         }
+        return SearchResult(unchecked: kind, queryCount: queryCount, depth: depth, indices: indices, scores: scores)
+    }
 
-        let n = queryCount * depth
-        var indices = [Int](repeating: -1, count: n)
-        var out = [Double](repeating: .nan, count: n)
-        Parallel.forEachChunk(queryCount, costPerItem: depth * 8) { rows in
-            var pairs: [(key: T, slot: Int)] = []
-            pairs.reserveCapacity(depth)
-            for query in rows {
-                let base = query * depth
-                pairs.removeAll(keepingCapacity: true)
-                for i in 0..<depth where slots[base + i] != Int.max { pairs.append((keys[base + i], slots[base + i])) }
-                pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.slot < $1.slot }
-                for (i, p) in pairs.enumerated() {
-                    keys[base + i] = p.key
-                    slots[base + i] = p.slot
-                }
-                for i in pairs.count..<depth { slots[base + i] = -1 }
-            }
+    /// Kindred's threads run their own products here, so BLAS must not start threads of its own.
+    static let blasSingleThreaded: Void = { kd_blas_set_threads(1) }()
+
+    /// `c[m × n] = a[m × k] · b[n × k]ᵀ` (row-major, single-threaded BLAS).
+    @inline(__always)
+    static func gemm<T: KFloat>(_: T.Type, m: Int, n: Int, k: Int, a: UnsafePointer<T>?, b: UnsafePointer<T>?,
+                                c: UnsafeMutablePointer<T>) {
+        guard k > 0, let a, let b else {
+            c.initialize(repeating: 0, count: m * n)
+            return
         }
-        for i in 0..<n where slots[i] >= 0 {
-            indices[i] = slots[i]
-            let key = Double(keys[i])
-            switch kind {
-            case .dotProduct, .cosine: out[i] = -key
-            case .squaredEuclidean: out[i] = key
-            case .euclidean: out[i] = key.squareRoot()
-            }
+        if T.self == Float.self {
+            kd_sgemm(0, 1, Int32(m), Int32(n), Int32(k), 1,
+                     UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(k),
+                     UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(k), 0,
+                     UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(n))
+        } else {
+            kd_dgemm(0, 1, Int32(m), Int32(n), Int32(k), 1,
+                     UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(k),
+                     UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(k), 0,
+                     UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(n))
         }
-        return SearchResult(unchecked: kind, queryCount: queryCount, depth: depth, indices: indices, scores: out)
     }
 
     /// Merges `row[range]` (raw inner products with gallery items `galleryOffset + j`) into one
-    /// query's top-k. Keys are "smaller is better": `−similarity` or the squared distance.
+    /// query's candidates. Keys are "smaller is better": `−similarity` or the squared distance.
     @inline(__always)
     static func scan<T: KFloat>(_ kind: SearchDistance, row: UnsafePointer<T>, range: Range<Int>, galleryOffset: Int,
-                                queryFactor: T, galleryFactor: UnsafeBufferPointer<T>,
-                                keys: UnsafeMutablePointer<T>, slots: UnsafeMutablePointer<Int>, depth: Int) {
+                                queryFactor: T, galleryFactor: UnsafePointer<T>?, buffer: TopKBuffer<T>, bufferRow: Int) {
         if range.isEmpty { return }
-        // keys/slots hold a binary max-heap ordered by (key, index): the root is the worst entry kept.
-        // Empty entries are (+∞, Int.max), worse than any real one. Gallery indices only grow, so an
-        // item enters when its key is strictly smaller than the root's (or the root is empty and the
-        // key is not NaN): on equal keys the lower gallery index stays.
-        var worst = keys[0]
-        var full = slots[0] != Int.max
+        if T.self == Float.self {
+            // float32 (the common case) gets the 16-wide kernel; the stdlib's SIMD comparisons are
+            // vectorised only for concrete element types.
+            scanFloat(kind, row: UnsafeRawPointer(row).assumingMemoryBound(to: Float.self), range: range,
+                      galleryOffset: galleryOffset, queryFactor: unsafeBitCast(queryFactor, to: Float.self),
+                      galleryFactor: galleryFactor.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
+                      buffer: unsafeBitCast(buffer, to: TopKBuffer<Float>.self), bufferRow: bufferRow)
+            return
+        }
         switch kind {
         case .dotProduct:
-            for j in range {
-                let key = -row[j]
-                if key < worst || (!full && !key.isNaN) {
-                    replaceRoot(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
-                    worst = keys[0]; full = slots[0] != Int.max
-                }
-            }
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+                     key: { -row[$0] }, keys: nil)
         case .cosine:
-            for j in range {
-                let key = -(row[j] * queryFactor * galleryFactor[galleryOffset + j])
-                if key < worst || (!full && !key.isNaN) {
-                    replaceRoot(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
-                    worst = keys[0]; full = slots[0] != Int.max
-                }
-            }
+            guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+                     key: { -(row[$0] * queryFactor * gf[$0]) }, keys: nil)
         case .euclidean, .squaredEuclidean:
-            for j in range {
-                let s = row[j]
-                var key = queryFactor + galleryFactor[galleryOffset + j] - (s + s)
-                if key < 0 { key = 0 }
-                if key < worst || (!full && !key.isNaN) {
-                    replaceRoot(key, galleryOffset + j, keys: keys, slots: slots, depth: depth)
-                    worst = keys[0]; full = slots[0] != Int.max
-                }
-            }
+            guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+                     key: { j in
+                         let s = row[j]
+                         let key = queryFactor + gf[j] - (s + s)
+                         return key < 0 ? 0 : key
+                     }, keys: nil)
         }
     }
 
-    /// Replaces the root of a max-heap of `depth` `(key, index)` entries with `(key, index)` and
-    /// sifts it down (O(log k) per accepted item; rows are sorted once at the end).
+    /// ``scan(_:row:range:galleryOffset:queryFactor:galleryFactor:buffer:bufferRow:)`` for float32,
+    /// sixteen items at a time.
+    static func scanFloat(_ kind: SearchDistance, row: UnsafePointer<Float>, range: Range<Int>, galleryOffset: Int,
+                          queryFactor: Float, galleryFactor: UnsafePointer<Float>?, buffer: TopKBuffer<Float>, bufferRow: Int) {
+        switch kind {
+        case .dotProduct:
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+                     key: { -row[$0] },
+                     keys: { -UnsafeRawPointer(row + $0).loadUnaligned(as: SIMD16<Float>.self) })
+        case .cosine:
+            guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
+            let qf = SIMD16<Float>(repeating: queryFactor)
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+                     key: { -(row[$0] * queryFactor * gf[$0]) },
+                     keys: { j in
+                         let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Float>.self)
+                         return -(s * qf * UnsafeRawPointer(gf + j).loadUnaligned(as: SIMD16<Float>.self))
+                     })
+        case .euclidean, .squaredEuclidean:
+            guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
+            let qf = SIMD16<Float>(repeating: queryFactor)
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+                     key: { j in
+                         let s = row[j]
+                         let key = queryFactor + gf[j] - (s + s)
+                         return key < 0 ? 0 : key
+                     },
+                     keys: { j in
+                         let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Float>.self)
+                         let key = qf + UnsafeRawPointer(gf + j).loadUnaligned(as: SIMD16<Float>.self) - (s + s)
+                         return key.replacing(with: 0, where: key .< 0)
+                     })
+        }
+    }
+
+    /// The scan loop shared by every distance: `key(j)` is item `j`'s key and `keys(j)`, when given,
+    /// the keys of items `j ..< j + 16` computed the same way (both agree bit for bit). Sixteen items
+    /// are rejected at once when none beats the row's threshold.
     @inline(__always)
-    static func replaceRoot<T: KFloat>(_ key: T, _ index: Int, keys: UnsafeMutablePointer<T>, slots: UnsafeMutablePointer<Int>, depth: Int) {
-        @inline(__always) func worse(_ a: Int, than b: Int) -> Bool {
-            keys[a] > keys[b] || (keys[a] == keys[b] && slots[a] > slots[b])
+    static func scanKeys<T: KFloat>(range: Range<Int>, galleryOffset: Int, buffer: TopKBuffer<T>, bufferRow r: Int,
+                                    key: (Int) -> T, keys: ((Int) -> SIMD16<Float>)?) {
+        var j = range.lowerBound
+        let end = range.upperBound
+        // Until the row's buffer first fills up, every non-NaN key enters.
+        while j < end && !buffer.bounded[r] {
+            let x = key(j)
+            if !x.isNaN { buffer.insert(row: r, key: x, slot: galleryOffset + j) }
+            j += 1
         }
-        keys[0] = key
-        slots[0] = index
-        var i = 0
-        while true {
-            let l = 2 * i + 1
-            if l >= depth { break }
-            var c = l
-            if l + 1 < depth && worse(l + 1, than: l) { c = l + 1 }
-            if !worse(c, than: i) { break }
-            let tk = keys[i]; keys[i] = keys[c]; keys[c] = tk
-            let ts = slots[i]; slots[i] = slots[c]; slots[c] = ts
-            i = c
+        if let keys, T.self == Float.self {
+            let fbuffer = unsafeBitCast(buffer, to: TopKBuffer<Float>.self)
+            while j + 16 <= end {
+                let xs = keys(j)
+                if any(xs .< SIMD16<Float>(repeating: fbuffer.thresholds[r])) {
+                    for t in 0..<16 where xs[t] < fbuffer.thresholds[r] {
+                        fbuffer.insert(row: r, key: xs[t], slot: galleryOffset + j + t)
+                    }
+                }
+                j += 16
+            }
         }
+        while j < end {
+            let x = key(j)
+            if x < buffer.thresholds[r] { buffer.insert(row: r, key: x, slot: galleryOffset + j) }
+            j += 1
+        }
+    }
+}
+
+/// Hands out query blocks to worker threads, one at a time.
+final class BlockCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    /// The next block below `count`, or `nil` when all have been taken.
+    func take(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }

@@ -29,17 +29,19 @@ extension RankedRelevance {
     public func values(of metric: RankingMetric) throws -> [Double?] {
         try metric.validate()
         var out = [Double?](repeating: nil, count: queryCount)
-        for q in 0..<queryCount {
-            let r = relevantCounts[q]
-            guard r > 0 else { continue }
-            if !isExhaustive {
-                let needed = metric.requiredDepth(relevantCount: r)
-                if needed > depth {
-                    throw RetrievalError.invalidArgument(
-                        "\(metric) reads rank \(needed) for query \(q) but the search returned only \(depth) neighbours; search with a larger k")
+        try isRelevant.withUnsafeBufferPointer { flags in
+            for q in 0..<queryCount {
+                let r = relevantCounts[q]
+                guard r > 0 else { continue }
+                if !isExhaustive {
+                    let needed = metric.requiredDepth(relevantCount: r)
+                    if needed > depth {
+                        throw RetrievalError.invalidArgument(
+                            "\(metric) reads rank \(needed) for query \(q) but the search returned only \(depth) neighbours; search with a larger k")
+                    }
                 }
+                out[q] = metric.value(row: UnsafeBufferPointer(rebasing: flags[q * depth ..< (q + 1) * depth]), relevantCount: r)
             }
-            out[q] = metric.value(row: row(ofQuery: q), relevantCount: r)
         }
         return out
     }
@@ -54,9 +56,17 @@ extension RankedRelevance {
         return try Self.summarize(metric, kept: kept, dropped: all.count - kept.count, bootstrap: bootstrap)
     }
 
-    /// Several metrics at once (see ``summary(of:bootstrap:)``), in the given order.
+    /// Several metrics at once (see ``summary(of:bootstrap:)``), in the given order. The bootstrap
+    /// draws its resamples once for all metrics (the intervals equal the one-metric ones).
     public func summaries(of metrics: [RankingMetric], bootstrap: Bootstrap? = nil) throws -> [MetricSummary] {
-        try metrics.map { try summary(of: $0, bootstrap: bootstrap) }
+        let all = try metrics.map { try values(of: $0) }
+        let kept = all.map { $0.compactMap { $0 } }
+        let intervals = try bootstrap.map { try $0.intervals(ofMeansOf: kept) }
+        return metrics.indices.map { i in
+            let mean = kept[i].isEmpty ? Double.nan : kept[i].reduce(0, +) / Double(kept[i].count)
+            return MetricSummary(metric: metrics[i], mean: mean, evaluatedQueries: kept[i].count,
+                                 droppedQueries: all[i].count - kept[i].count, confidenceInterval: intervals?[i] ?? nil)
+        }
     }
 
     /// The metric per category: queries are grouped by `categories[q]` and each group is summarised

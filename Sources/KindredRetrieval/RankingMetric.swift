@@ -119,7 +119,11 @@ public indirect enum RankingMetric: Sendable, Hashable, CustomStringConvertible 
 
     /// The metric for one query: `row[i − 1] = rel(i)`, `r = R ≥ 1`.
     func value(row: ArraySlice<Bool>, relevantCount r: Int) -> Double {
-        let rel = Array(row)
+        Array(row).withUnsafeBufferPointer { value(row: $0, relevantCount: r) }
+    }
+
+    /// The metric for one query: `rel[i − 1] = rel(i)`, `r = R ≥ 1` (no copy of the row).
+    func value(row rel: UnsafeBufferPointer<Bool>, relevantCount r: Int) -> Double {
         func hits(_ k: Int) -> Int {
             var h = 0
             for i in 0..<Swift.min(k, rel.count) where rel[i] { h += 1 }
@@ -159,7 +163,7 @@ public indirect enum RankingMetric: Sendable, Hashable, CustomStringConvertible 
             }
             return dcg / ideal
         case .reciprocalRank:
-            guard let first = rel.firstIndex(of: true) else { return 0 }
+            guard let first = rel.firstIndex(where: { $0 }) else { return 0 }
             return 1 / Double(first + 1)
         case .rPrecision:
             return Double(hits(r)) / Double(r)
@@ -174,7 +178,7 @@ public indirect enum RankingMetric: Sendable, Hashable, CustomStringConvertible 
             return h == 0 ? 0 : s / Double(h)
         case let .weightedSum(terms):
             var total = 0.0
-            for t in terms { total += t.weight * t.metric.value(row: row, relevantCount: r) }
+            for t in terms { total += t.weight * t.metric.value(row: rel, relevantCount: r) }
             return total
         }
     }

@@ -12,6 +12,9 @@ public enum RetrievalError: Error, Equatable, CustomStringConvertible {
     case indexOutOfRange(name: String, index: Int, count: Int)
     /// Any other argument outside its allowed range.
     case invalidArgument(String)
+    /// A search index (FAISS or exact) failed: the operation, the file it concerned (if any) and
+    /// the backend's message.
+    case indexFailure(operation: String, file: String?, message: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum RetrievalError: Error, Equatable, CustomStringConvertible {
             return "\(name) contains index \(index), outside 0..<\(count)"
         case let .invalidArgument(message):
             return message
+        case let .indexFailure(operation, file, message):
+            return "index \(operation) failed" + (file.map { " for \($0)" } ?? "") + ": \(message)"
         }
     }
 }

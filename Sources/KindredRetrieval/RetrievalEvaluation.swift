@@ -32,6 +32,10 @@ public struct RetrievalEvaluation: Sendable {
     public var bootstrap: Bootstrap?
     /// A fixed search depth; `nil` chooses it from the metrics (see the type's documentation).
     public var depth: Int?
+    /// The search backend: ``SearchIndexKind/exact`` (the default) runs ``ExactSearch`` on the
+    /// embeddings' own dtype; FAISS kinds build a float32 index over the gallery (trained on it when
+    /// needed) and remove excluded items from over-fetched results.
+    public var index: SearchIndexKind = .exact
 
     /// Creates an evaluation.
     ///
@@ -151,11 +155,16 @@ public struct RetrievalEvaluation: Sendable {
         }
         if let depth, depth < 1 { throw RetrievalError.nonPositiveK(name: "depth", value: depth) }
         let k = try depth ?? automaticDepth(queryLabels: queryLabels, galleryLabels: galleryLabels, exclusion: exclusion)
-        let result = try ExactSearch(distance: distance).search(queries: queries, gallery: gallery, k: k, exclusion: exclusion)
+        let result: SearchResult
+        if index == .exact {
+            result = try ExactSearch(distance: distance).search(queries: queries, gallery: gallery, k: k, exclusion: exclusion)
+        } else {
+            result = try index.buildIndex(gallery: gallery, distance: distance).search(queries, k: k, exclusion: exclusion)
+        }
         let relevance = try RankedRelevance(result: result, queryLabels: queryLabels, galleryLabels: galleryLabels, exclusion: exclusion)
         let summaries = try relevance.summaries(of: metrics, bootstrap: bootstrap)
         return RetrievalReport(summaries: summaries, result: result, relevance: relevance,
-                               queryIndices: queryIndices, galleryIndices: galleryIndices)
+                               queryIndices: queryIndices, galleryIndices: galleryIndices, bootstrap: bootstrap)
     }
 
     /// The given rows of a `[N, D]` tensor, as a new `[rows.count, D]` tensor of the same dtype.
@@ -167,40 +176,5 @@ public struct RetrievalEvaluation: Sendable {
             for c in 0..<d { out[i * d + c] = source[r * d + c] }
         }
         return Tensor(doubles: out, shape: [rows.count, d], dtype: t.dtype)
-    }
-}
-
-/// What ``RetrievalEvaluation`` measured, with the search it ran (to draw retrieval grids).
-public struct RetrievalReport: Sendable {
-    /// One summary per metric, in the evaluation's order.
-    public let summaries: [MetricSummary]
-    /// The search result: query `q`'s neighbours are positions in the gallery (see ``galleryIndices``).
-    public let result: SearchResult
-    /// Relevance of the search result.
-    public let relevance: RankedRelevance
-    /// For each query of ``result``, its row in the evaluated embeddings.
-    public let queryIndices: [Int]
-    /// For each gallery position of ``result``, its row in the evaluated embeddings.
-    public let galleryIndices: [Int]
-
-    /// The summary of `metric`, if it was evaluated.
-    public func summary(of metric: RankingMetric) -> MetricSummary? {
-        summaries.first { $0.metric == metric }
-    }
-
-    /// The rows (in the evaluated embeddings) of the neighbours of query `query`, best first.
-    public func neighborRows(ofQuery query: Int) -> [Int] {
-        result.neighbors(ofQuery: query).map { galleryIndices[$0] }
-    }
-
-    /// The `count` queries with the lowest value of `metric` (ties: lower query first), as query
-    /// positions of ``result``; queries without relevant items are skipped.
-    ///
-    /// - Throws: as ``RankedRelevance/values(of:)``.
-    public func worstQueries(by metric: RankingMetric, count: Int) throws -> [Int] {
-        let values = try relevance.values(of: metric)
-        let scored = values.enumerated().compactMap { q, v in v.map { (q: q, value: $0) } }
-        let sorted = scored.sorted { $0.value != $1.value ? $0.value < $1.value : $0.q < $1.q }
-        return sorted.prefix(Swift.max(0, count)).map(\.q)
     }
 }
