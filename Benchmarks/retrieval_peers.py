@@ -52,7 +52,10 @@ def main():
             index = faiss.IndexFlatIP(a.dim)
             index.add(g)
             index.search(q, a.k)
+        import resource
+        out["faissPeakRSSBeforeSearchMiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         out["faissFlatIPSeconds"] = median_time(run, a.runs)
+        out["faissPeakRSSAfterSearchMiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     except ImportError:
         out["faissFlatIPSeconds"] = None
 

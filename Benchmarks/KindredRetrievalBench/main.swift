@@ -4,7 +4,7 @@ import KindredTensor
 
 // Retrieval benchmark: exact top-k search on random L2-normalised embeddings, and retrieval metrics
 // on a leave-one-out set. Prints one JSON object (seconds are medians of the timed runs; peak RSS
-// in MiB is the process's high-water mark).
+// in MiB is the process's high-water mark, before and after the searches and at the end).
 //
 //   kindred-retrieval-bench [--queries 10000] [--gallery 60000] [--dim 128] [--k 10]
 //                           [--query-block 1024] [--gallery-block 8192] [--runs 3]
@@ -47,9 +47,12 @@ let search = ExactSearch(distance: .dotProduct, queryBlockSize: option("query-bl
 
 var report: [String: Any] = ["loo": looCount, "queries": queries, "gallery": galleryCount, "dim": dim, "k": k, "threads": Parallel.threadCount]
 do {
+    // High-water mark before any search: the inputs (and their generation); the search adds to it.
+    report["peakRSSBeforeSearchMiB"] = peakRSSMiB()
     var times: [Double] = []
     for _ in 0..<runs { times.append(try seconds { _ = try search.search(queries: q, gallery: g, k: k) }) }
     report["searchSeconds"] = median(times)
+    report["peakRSSAfterSearchMiB"] = peakRSSMiB()
 
     if looCount > 0 {
         // Leave-one-out metrics: `classes` labels, embeddings = class centre + noise.

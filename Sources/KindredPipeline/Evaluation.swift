@@ -56,8 +56,9 @@ public enum Evaluator {
         case .euclidean: .euclidean
         case .dot: .dotProduct
         }
-        let evaluation = RetrievalEvaluation(metrics: metrics, distance: distance,
+        var evaluation = RetrievalEvaluation(metrics: metrics, distance: distance,
                                              bootstrap: config.bootstrap > 0 ? Bootstrap(resamples: config.bootstrap, seed: seed) : nil)
+        evaluation.index = config.index
         let report: RetrievalReport
         if isQuery != nil || isGallery != nil {
             report = try evaluation.evaluate(embeddings: embeddings, labels: labels, isQuery: isQuery ?? Array(repeating: true, count: n),

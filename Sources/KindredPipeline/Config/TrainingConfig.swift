@@ -106,6 +106,8 @@ public struct EvaluationConfig: Sendable, Equatable {
     public var batchSize = 256
     /// Queries shown in the report's retrieval grid (worst first) and results per query.
     public var gridQueries = 12, gridResults = 8
+    /// Search backend (`exact`, `faiss_flat`, `faiss_ivf:lists=256,probes=16`, `faiss_hnsw:…`; see ``SearchIndexKind``).
+    public var index = SearchIndexKind.exact
 
     /// Defaults.
     public init() {}
@@ -130,6 +132,11 @@ public struct EvaluationConfig: Sendable, Equatable {
         if let v = try r.int("batch_size", atLeast: 1) { batchSize = v }
         if let v = try r.int("grid_queries", atLeast: 0) { gridQueries = v }
         if let v = try r.int("grid_results", atLeast: 1) { gridResults = v }
+        if let v = try r.string("index") {
+            do { index = try SearchIndexKind(parsing: v) } catch {
+                throw ConfigError(path: "eval.index", message: "\(error)")
+            }
+        }
         try r.finish()
     }
 
@@ -138,7 +145,7 @@ public struct EvaluationConfig: Sendable, Equatable {
             ("every", ConfigNodes.int(every)), ("metrics", Node(metrics.map { Node($0) })), ("best_by", Node(bestBy)),
             ("distance", Node(distance.rawValue)), ("bootstrap", ConfigNodes.int(bootstrap)),
             ("batch_size", ConfigNodes.int(batchSize)), ("grid_queries", ConfigNodes.int(gridQueries)),
-            ("grid_results", ConfigNodes.int(gridResults)),
+            ("grid_results", ConfigNodes.int(gridResults)), ("index", Node(index.description)),
         ])
     }
 }
