@@ -4,20 +4,22 @@ import KindredTensor
 
 /// Exact k-nearest-neighbour search of queries in a gallery, in bounded memory.
 ///
-/// The score matrix is never built whole. Queries are taken ``queryBlockSize`` rows at a time and
-/// the gallery ``galleryBlockSize`` rows at a time; each tile of scores is one BLAS matrix product
-/// (`Q_b · G_bᵀ`, through `Tensor.matmul`, which spreads a large product over all cores), and each
-/// query row of the tile is then merged into that query's running top-k — a binary heap of `k`
-/// entries (O(log k) per accepted item), not a sort of the row — with the rows of the tile shared out over the cores
-/// (``Parallel``). The two phases alternate, so the machine's cores are never oversubscribed.
+/// The score matrix is never built whole. Each worker thread (``Parallel/threadCount`` of them) takes
+/// ``queryBlockSize`` queries at a time and walks the gallery ``galleryBlockSize`` rows at a time:
+/// each tile of scores is one single-threaded BLAS product (`Q_b · G_bᵀ`), small enough to stay in
+/// the core's cache, and is scanned at once — sixteen items per comparison against each query's
+/// running threshold; the few that pass go to the query's candidate buffer (``TopKBuffer``: unsorted,
+/// compacted to the best k by quickselect when full, sorted once at the end). Threads never wait on
+/// each other and BLAS starts no threads of its own, so the cores are not oversubscribed.
 ///
-/// Memory beyond the inputs: one tile (`queryBlockSize × galleryBlockSize` scalars, 32 MiB for
-/// float32 at the defaults), the top-k buffers (`queries × k` scores and indices) and the gallery's
-/// norms (`gallery` scalars).
+/// Memory beyond the inputs, per worker: one tile (`queryBlockSize × galleryBlockSize` scalars,
+/// 2 MiB for float32 at the defaults) and `queryBlockSize × (2k + 32)` candidates; in all, the
+/// `queries × k` result and the gallery's norms (`gallery` scalars).
 ///
-/// **Tie-breaking:** equal scores put the lower gallery index first. Because every score is computed
-/// once and the merge is deterministic, the result does not depend on block sizes or thread count
-/// (for a given BLAS and engine split). Items with a `NaN` score are never returned.
+/// **Tie-breaking:** equal scores put the lower gallery index first. Every score is computed once
+/// by the same product whatever the thread count, and selection is exact, so the result does not
+/// depend on block sizes or thread count (for a given BLAS). Items with a `NaN` score are never
+/// returned.
 ///
 /// ```swift
 /// let search = ExactSearch(distance: .cosine)
@@ -56,6 +58,9 @@ public struct ExactSearch: Sendable {
         }
         guard k >= 1 else { throw RetrievalError.nonPositiveK(name: "k", value: k) }
         guard gallery.shape[0] >= 1 else { throw RetrievalError.emptyGallery }
+        guard gallery.shape[0] < Int(Int32.max) else {
+            throw RetrievalError.invalidArgument("the gallery has \(gallery.shape[0]) items; one search handles fewer than 2³¹ (split the gallery)")
+        }
         guard queryBlockSize >= 1, galleryBlockSize >= 1 else {
             throw RetrievalError.invalidArgument("block sizes must be at least 1, got \(queryBlockSize) and \(galleryBlockSize)")
         }
@@ -160,14 +165,16 @@ public struct ExactSearch: Sendable {
                                         }
                                         for r in 0..<(q1 - q0) {
                                             let base = (q0 + r) * depth
-                                            for (i, e) in buffer.finish(row: r).enumerated() {
-                                                outIndices[base + i] = Int(e.slot)
-                                                let key = Double(e.key)
+                                            var i = 0
+                                            buffer.finish(row: r) { key, slot in
+                                                outIndices[base + i] = slot
+                                                let key = Double(key)
                                                 switch kind {
                                                 case .dotProduct, .cosine: outScores[base + i] = -key
                                                 case .squaredEuclidean: outScores[base + i] = key
                                                 case .euclidean: outScores[base + i] = key.squareRoot()
                                                 }
+                                                i += 1
                                             }
                                         }
                                     }

@@ -33,6 +33,9 @@ struct TopKBuffer<T: KFloat> {
     /// Rows in the block.
     let rows: Int
     let entries: UnsafeMutablePointer<TopKEntry<T>>
+    /// float32 rows keep their candidates here instead, packed as `orderedBits(key) << 32 | index`:
+    /// one unsigned comparison orders by key, then index, so quickselect runs branch-free.
+    let packed: UnsafeMutablePointer<UInt64>
     let counts: UnsafeMutablePointer<Int>
     /// Per row: keys must be strictly below this to enter (`+∞` until the first compaction).
     let thresholds: UnsafeMutablePointer<T>
@@ -44,7 +47,8 @@ struct TopKBuffer<T: KFloat> {
         self.rows = rows
         self.depth = depth
         self.capacity = 2 * depth + 32
-        entries = .allocate(capacity: rows * capacity)
+        entries = .allocate(capacity: T.self == Float.self ? 1 : rows * capacity)
+        packed = .allocate(capacity: T.self == Float.self ? rows * capacity : 1)
         counts = .allocate(capacity: rows)
         thresholds = .allocate(capacity: rows)
         bounded = .allocate(capacity: rows)
@@ -54,6 +58,7 @@ struct TopKBuffer<T: KFloat> {
     /// Frees the buffers (call once, when the worker is done).
     func deallocate() {
         entries.deallocate()
+        packed.deallocate()
         counts.deallocate()
         thresholds.deallocate()
         bounded.deallocate()
@@ -70,8 +75,21 @@ struct TopKBuffer<T: KFloat> {
     /// that the row is not yet bounded and the key is not NaN).
     @inline(__always)
     func insert(row: Int, key: T, slot: Int) {
-        let base = entries + row * capacity
         var n = counts[row]
+        if T.self == Float.self {
+            let base = packed + row * capacity
+            base[n] = UInt64(Self.orderedBits(unsafeBitCast(key, to: Float.self))) << 32 | UInt64(UInt32(truncatingIfNeeded: slot))
+            n += 1
+            if n == capacity {
+                Self.selectPacked(base, count: n, kth: depth - 1)
+                thresholds[row] = unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: base[depth - 1] >> 32)), to: T.self)
+                bounded[row] = true
+                n = depth
+            }
+            counts[row] = n
+            return
+        }
+        let base = entries + row * capacity
         base[n] = TopKEntry(key: key, slot: Int32(truncatingIfNeeded: slot))
         n += 1
         if n == capacity {
@@ -83,17 +101,86 @@ struct TopKBuffer<T: KFloat> {
         counts[row] = n
     }
 
-    /// The `depth` best entries of `row`, sorted best first (fewer when fewer were offered).
-    func finish(row: Int) -> UnsafeMutableBufferPointer<TopKEntry<T>> {
-        let base = entries + row * capacity
+    /// Calls `body(key, index)` for the `depth` best entries of `row`, best first (fewer when fewer
+    /// were offered).
+    @inline(__always)
+    func finish(row: Int, _ body: (T, Int) -> Void) {
         var n = counts[row]
+        if T.self == Float.self {
+            let base = packed + row * capacity
+            if n > depth {
+                Self.selectPacked(base, count: n, kth: depth - 1)
+                n = depth
+            }
+            var kept = UnsafeMutableBufferPointer(start: base, count: n)
+            kept.sort()
+            for e in kept {
+                body(unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: e >> 32)), to: T.self), Int(UInt32(truncatingIfNeeded: e)))
+            }
+            return
+        }
+        let base = entries + row * capacity
         if n > depth {
             Self.select(base, count: n, kth: depth - 1)
             n = depth
         }
         var kept = UnsafeMutableBufferPointer(start: base, count: n)
         kept.sort()
-        return kept
+        for e in kept { body(e.key, Int(e.slot)) }
+    }
+
+    /// Unsigned bits that order like the float (−0 and +0 map alike; never called with NaN).
+    @inline(__always)
+    static func orderedBits(_ x: Float) -> UInt32 {
+        let b = (x + 0).bitPattern
+        return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+    }
+
+    /// The float whose ``orderedBits(_:)`` are `u`.
+    @inline(__always)
+    static func float(orderedBits u: UInt32) -> Float {
+        Float(bitPattern: u & 0x8000_0000 != 0 ? u & 0x7FFF_FFFF : ~u)
+    }
+
+    /// Quickselect on packed entries with a branch-free Lomuto partition (see ``select(_:count:kth:)``).
+    static func selectPacked(_ a: UnsafeMutablePointer<UInt64>, count: Int, kth: Int) {
+        var lo = 0, hi = count - 1
+        while hi > lo {
+            if hi - lo < 16 {
+                for i in (lo + 1)...hi {
+                    let x = a[i]
+                    var j = i - 1
+                    while j >= lo && x < a[j] {
+                        a[j + 1] = a[j]
+                        j -= 1
+                    }
+                    a[j + 1] = x
+                }
+                return
+            }
+            // Median of three, moved to `hi` as the pivot.
+            let mid = lo + (hi - lo) / 2
+            if a[mid] < a[lo] { a.swapAt(mid, lo) }
+            if a[hi] < a[lo] { a.swapAt(hi, lo) }
+            if a[mid] < a[hi] { a.swapAt(hi, mid) }
+            let pivot = a[hi]
+            var store = lo
+            for i in lo..<hi {
+                let x = a[i]
+                a[i] = a[store]
+                a[store] = x
+                store &+= x < pivot ? 1 : 0
+            }
+            a[hi] = a[store]
+            a[store] = pivot
+            if kth < store {
+                hi = store - 1
+            } else if kth > store {
+                lo = store + 1
+            } else {
+                return
+            }
+        }
     }
 
     /// Quickselect: afterwards `a[kth]` is the entry a full sort would put there, entries before it are
@@ -141,7 +228,7 @@ struct TopKBuffer<T: KFloat> {
     }
 }
 
-extension UnsafeMutablePointer {
+extension UnsafeMutablePointer where Pointee: Comparable {
     @inline(__always)
     fileprivate func swapAt(_ i: Int, _ j: Int) {
         let t = self[i]

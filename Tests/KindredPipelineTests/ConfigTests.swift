@@ -1,4 +1,5 @@
 import XCTest
+import KindredRetrieval
 @testable import KindredPipeline
 
 final class ConfigTests: XCTestCase {
@@ -65,6 +66,15 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(error("data:\n  transforms: {horizontal_flip: 2}\n")?.path, "data.transforms.horizontal_flip")
         XCTAssertEqual(error("data:\n  transforms: {rotate: 10}\n")?.path, "data.transforms.rotate")
         XCTAssertNotNil(error("model: [unclosed\n"))
+    }
+
+    func testEvalIndexPicksTheSearchBackend() throws {
+        XCTAssertEqual(try RunConfig(yaml: "").evaluation.index, .exact)
+        let c = try RunConfig(yaml: "eval:\n  index: faiss_ivf:lists=64,probes=4\n")
+        XCTAssertEqual(c.evaluation.index, .faissIVF(lists: 64, probes: 4))
+        let e = error("eval:\n  index: faiss_lsh\n")
+        XCTAssertEqual(e?.path, "eval.index")
+        XCTAssertTrue(e?.message.contains("unknown index 'faiss_lsh'") ?? false, e?.message ?? "")
     }
 
     func testOverrides() throws {
