@@ -54,6 +54,7 @@ print(f"{k['queries']} queries × {k['gallery']} gallery × {k['dim']}-d, top-{k
       f"{k.get('loo', '?')} items; {k['threads']} threads; best of {n} rounds' medians")
 rows = [
     ("exact top-k search vs FAISS IndexFlatIP", k.get("searchSeconds"), fp.get("faissFlatIPSeconds")),
+    ("same search, Kindred's FAISS backend (system libfaiss) vs pip FAISS", k.get("faissBackendSeconds"), fp.get("faissFlatIPSeconds")),
     ("CMC/P/MAP@1,5 + MAP@R vs PML AccuracyCalculator (P@1, MAP@R)", k.get("leaveOneOutMetricsSeconds"), fp.get("pmlAccuracyCalculatorSeconds")),
     ("  same, Kindred with 1000-resample bootstrap intervals", k.get("leaveOneOutMetricsBootstrapSeconds"), fp.get("pmlAccuracyCalculatorSeconds")),
     ("CMC/P/MAP@1,5 vs OML (cdist + top-5 + calc_retrieval_metrics)", k.get("omlMetricsSeconds"), o.get("omlSeconds")),

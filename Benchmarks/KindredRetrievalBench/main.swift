@@ -7,8 +7,8 @@ import KindredTensor
 // in MiB is the process's high-water mark, before and after the searches and at the end).
 //
 //   kindred-retrieval-bench [--queries 10000] [--gallery 60000] [--dim 128] [--k 10]
-//                           [--query-block 1024] [--gallery-block 8192] [--runs 3]
-//                           [--loo 10000] [--classes 100]
+//                           [--query-block 256] [--gallery-block 2048] [--runs 3]
+//                           [--loo 10000] [--classes 100] [--faiss-backend 1]
 
 BLAS.relaunchWithFastKernelsIfNeeded()
 
@@ -43,7 +43,7 @@ let looCount = option("loo", 10_000), classes = option("classes", 100)
 var rng = RandomGenerator(seed: 0)
 let q = Tensor.normal([queries, dim], generator: &rng).l2Normalized()
 let g = Tensor.normal([galleryCount, dim], generator: &rng).l2Normalized()
-let search = ExactSearch(distance: .dotProduct, queryBlockSize: option("query-block", 1024), galleryBlockSize: option("gallery-block", 8192))
+let search = ExactSearch(distance: .dotProduct, queryBlockSize: option("query-block", 256), galleryBlockSize: option("gallery-block", 2048))
 
 var report: [String: Any] = ["loo": looCount, "queries": queries, "gallery": galleryCount, "dim": dim, "k": k, "threads": Parallel.threadCount]
 do {
@@ -53,6 +53,16 @@ do {
     for _ in 0..<runs { times.append(try seconds { _ = try search.search(queries: q, gallery: g, k: k) }) }
     report["searchSeconds"] = median(times)
     report["peakRSSAfterSearchMiB"] = peakRSSMiB()
+    if FAISSIndex.isAvailable && option("faiss-backend", 1) == 1 {
+        // The same search through Kindred's FAISS backend (the system's libfaiss): build + search.
+        var faissTimes: [Double] = []
+        for _ in 0..<runs {
+            faissTimes.append(try seconds {
+                _ = try SearchIndexKind.faissFlat.buildIndex(gallery: g, distance: .dotProduct).search(q, k: k)
+            })
+        }
+        report["faissBackendSeconds"] = median(faissTimes)
+    }
 
     if looCount > 0 {
         // Leave-one-out metrics: `classes` labels, embeddings = class centre + noise.
