@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
         .executable(name: "kindred-retrieval-bench", targets: ["KindredRetrievalBench"]),
         .executable(name: "kindred-metric-bench", targets: ["KindredMetricBench"]),
+        .executable(name: "kindred-gan-bench", targets: ["KindredGANBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -97,6 +98,11 @@ let package = Package(
             name: "KindredMetricBench",
             dependencies: ["KindredMetric"],
             path: "Benchmarks/KindredMetricBench"
+        ),
+        .executableTarget(
+            name: "KindredGANBench",
+            dependencies: ["KindredGenerative"],
+            path: "Benchmarks/KindredGANBench"
         ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
