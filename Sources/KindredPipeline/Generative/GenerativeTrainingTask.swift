@@ -98,7 +98,7 @@ protocol GenerativeTaskSettings: Sendable {
 /// The implemented generative tasks. A task kind without an implementation is a config error.
 enum GenerativeTaskRegistry {
     /// Every implementation (add new task classes here).
-    static let implementations: [any GenerativeTrainingTask.Type] = [AutoencoderTask.self, VAETask.self]
+    static let implementations: [any GenerativeTrainingTask.Type] = [AutoencoderTask.self, VAETask.self, DCGANTask.self, SuperResolutionTask.self, CycleGANTask.self]
 
     /// The class that trains `task`, or nil.
     static func implementation(of task: GenerativeTask) -> (any GenerativeTrainingTask.Type)? {
