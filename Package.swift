@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
-        .testTarget(name: "KindredGenerativeTests", dependencies: ["KindredGenerative"]),
+        .testTarget(name: "KindredGenerativeTests", dependencies: ["KindredGenerative"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredPipelineTests", dependencies: ["KindredPipeline"]),
     ],
     swiftLanguageModes: [.v5]
