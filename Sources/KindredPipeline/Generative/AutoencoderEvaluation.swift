@@ -8,25 +8,25 @@ struct ReconstructionTally {
     private(set) var count = 0
     private var squaredError = 0.0, psnr = 0.0
 
-    /// Adds a batch of reconstructions and their clean targets (pixels in `[0, 1]`).
-    mutating func add(_ reconstruction: Tensor, target: Tensor) {
+    /// Adds a batch of reconstructions and their clean targets (pixels in `[0, 1]`, same shape).
+    mutating func add(_ reconstruction: Tensor, target: Tensor) throws {
         let perImage = withoutGradients { (reconstruction - target).squared().flattened(startAxis: 1).mean(axis: 1).doubles }
-        for m in perImage {
+        // ImageQuality.psnr gives +∞ for an exact match; cap it so that one perfect image does not make the mean infinite.
+        let psnrs = try ImageQuality.psnr(reconstruction, reference: target)
+        for (m, p) in zip(perImage, psnrs) {
             squaredError += m
-            psnr += Self.psnr(meanSquaredError: m)
+            psnr += min(p, Self.psnrCap)
         }
         count += perImage.count
     }
 
     /// Mean squared error per pixel over all images.
     var meanSquaredError: Double { count > 0 ? squaredError / Double(count) : .nan }
-    /// Mean over images of each image's PSNR in dB (peak 1).
+    /// Mean over images of each image's PSNR in dB (peak 1; ``ImageQuality/psnr(_:reference:dataRange:)``).
     var meanPSNR: Double { count > 0 ? psnr / Double(count) : .nan }
 
-    /// PSNR in dB of an image with this mean squared error against a peak value of 1 (capped at 100 dB for a perfect match).
-    static func psnr(meanSquaredError m: Double) -> Double {
-        m <= 1e-10 ? 100 : 10 * log10(1 / m)
-    }
+    /// The largest PSNR counted for one image (dB).
+    static let psnrCap = 100.0
 }
 
 /// Splits `0..<count` into consecutive ranges of at most `size`.

@@ -86,8 +86,8 @@ final class AutoencoderTask: GenerativeTrainingTask {
             let x = context.pixels(test, Array(r))
             let input = evaluationInput(x, first: r.lowerBound)
             let y = withoutGradients { model.decode(model.encode(input)) }
-            tally.add(y, target: x)
-            if denoising { noisy.add(input, target: x) }
+            try tally.add(y, target: x)
+            if denoising { try noisy.add(input, target: x) }
         }
         guard denoising else { return [tally.meanSquaredError, tally.meanPSNR] }
         return [tally.meanSquaredError, tally.meanPSNR, noisy.meanPSNR, tally.meanPSNR - noisy.meanPSNR]

@@ -78,11 +78,11 @@ final class VAETask: GenerativeTrainingTask {
         let test = context.test
         for r in batchRanges(count: test.count, size: context.config.evaluationBatchSize) {
             let x = context.pixels(test, Array(r))
-            withoutGradients {
+            try withoutGradients {
                 let (rec, kl, out) = terms(x, generator: &rng)
                 recSum += rec.sum().item()
                 klSum += kl.sum().item()
-                tally.add(model.decode(out.mean), target: x)
+                try tally.add(model.decode(out.mean), target: x)
             }
         }
         let n = Double(max(test.count, 1))
