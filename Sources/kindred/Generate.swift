@@ -6,7 +6,7 @@ import KindredPipeline
 /// `kindred generate`: pictures from a trained generative run.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Use a trained autoencoder, denoising autoencoder or VAE run: reconstruct, interpolate, latent arithmetic, sample, denoise.",
+        abstract: "Use a trained generative run: reconstruct, interpolate, latent arithmetic, sample, denoise (autoencoders/VAE); sample (DCGAN), super-resolve, translate (GANs).",
         discussion: """
         Every subcommand reads a run directory (--run) and writes one PNG grid (--output, written \
         atomically). Images are Fashion-MNIST test indices of the run's evaluation split (--indices) or \
@@ -18,9 +18,13 @@ struct Generate: ParsableCommand {
           kindred generate arithmetic --run runs/fashion-mnist-vae --group-class 7 --minus-class 5 --apply-class 5
           kindred generate sample --run runs/fashion-mnist-vae --count 64
           kindred generate denoise --run runs/fashion-mnist-denoising --indices 0,1,2,3,4,5,6,7
+          kindred generate sample --run runs/fashion-mnist-dcgan --count 64
+          kindred generate super-resolve --run runs/fashion-mnist-super-resolution --indices 0-9
+          kindred generate super-resolve --run runs/fashion-mnist-super-resolution small.png
+          kindred generate translate --run runs/fashion-mnist-cyclegan --direction a-to-b --count 10
         """,
         subcommands: [GenerateReconstruct.self, GenerateInterpolate.self, GenerateArithmetic.self,
-                      GenerateSample.self, GenerateDenoise.self]
+                      GenerateSample.self, GenerateDenoise.self, GenerateSuperResolve.self, GenerateTranslate.self]
     )
 }
 

@@ -6,7 +6,7 @@ import KindredPipeline
 struct GenerateSample: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Random samples: latents drawn from the VAE's prior N(0, I), decoded into a grid.")
+        abstract: "Random samples: latents drawn from the VAE's prior N(0, I), decoded into a grid (or a DCGAN's G(z), z ~ N(0, I)).")
 
     @OptionGroup var options: GenerateOptions
     @Option(help: "Number of samples.") var count = 64
@@ -19,6 +19,12 @@ struct GenerateSample: ParsableCommand {
     }
 
     func run() throws {
+        let config = RunFiles(directory: URL(fileURLWithPath: options.runDirectory)).config
+        if FileManager.default.fileExists(atPath: config.path), try GenerativeRunConfig.task(ofConfigAt: config) == .dcgan {
+            let gan = try options.openGAN()
+            try options.write(try gan.sampleGrid(count: count, columns: columns, seed: seed), to: options.outputURL(output, default: "sample"))
+            return
+        }
         let trained = try options.open()
         try options.write(try trained.priorSampleGrid(count: count, columns: columns, seed: seed), to: options.outputURL(output, default: "sample"))
     }

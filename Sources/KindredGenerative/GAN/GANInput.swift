@@ -20,7 +20,7 @@ public enum GANInputError: Error, Equatable, CustomStringConvertible {
 
     /// Throws ``wrongShape(name:expected:actual:)`` unless `tensor` is `[N, channels, size, size]`
     /// with `N ≥ minimumBatch`.
-    static func checkImages(_ tensor: Tensor, name: String, channels: Int, size: Int, minimumBatch: Int = 1) throws {
+    public static func checkImages(_ tensor: Tensor, name: String, channels: Int, size: Int, minimumBatch: Int = 1) throws {
         let expected = "[N, \(channels), \(size), \(size)]"
         guard tensor.rank == 4, tensor.shape[1] == channels, tensor.shape[2] == size, tensor.shape[3] == size else {
             throw wrongShape(name: name, expected: expected, actual: tensor.shape)
