@@ -11,7 +11,7 @@ import KindredTensor
 ///
 /// Each step draws a batch of domain-A and an independent batch of domain-B training images
 /// (each domain shuffled per pass with the run's seed), pixels mapped to `[-1, 1]`.
-/// Evaluation on the test images of the two classes (`eval.limit` per domain): `cycle_l1`, the
+/// Evaluation on the evaluation split's images of the two classes: `cycle_l1`, the
 /// mean absolute pixel error (in `[0, 1]` units) of A → B → A and B → A → B, and `identity_l1`,
 /// how much each generator changes images already in its target domain. The best checkpoint has
 /// the lowest `cycle_l1`. The sample grid rows: A, A → B, B, B → A (the same test images every epoch).
@@ -94,12 +94,10 @@ final class CycleGANTask: GenerativeTrainingTask {
     }
 
     func evaluate() throws -> [Double] {
-        let limit = context.config.evaluationLimit
         var cycle = 0.0, identity = 0.0, count = 0
         for (pool, forward, backward) in [(testA, trainer.generatorAB, trainer.generatorBA), (testB, trainer.generatorBA, trainer.generatorAB)] {
-            let items = limit > 0 ? Array(pool.prefix(limit)) : pool
-            for r in batchRanges(count: items.count, size: context.config.evaluationBatchSize) {
-                let x = DCGANTask.toSigned(context.pixels(context.test, Array(items[r])))
+            for r in batchRanges(count: pool.count, size: context.config.evaluationBatchSize) {
+                let x = DCGANTask.toSigned(context.pixels(context.test, Array(pool[r])))
                 withoutGradients {
                     // |Δ| in [-1, 1] units is twice the pixel error.
                     cycle += (backward(forward(x)) - x).abs().mean(axes: [1, 2, 3]).sum().item() / 2

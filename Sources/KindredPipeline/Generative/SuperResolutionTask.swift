@@ -12,7 +12,7 @@ import KindredTensor
 /// ``UNetGenerator`` learns `x → y` against a ``PatchDiscriminator`` on (x, candidate) pairs, with
 /// adversarial + λ·L1 loss (``SuperResolutionTrainer``).
 ///
-/// Evaluation on the test split (`eval.limit`): `psnr` and `ssim` of the outputs (clamped to
+/// Evaluation on the test split (`eval.limit` images spread over it): `psnr` and `ssim` of the outputs (clamped to
 /// `[0, 1]`) against the real images, the same for the bicubic baseline (also clamped), and the
 /// gain `psnr_gain = psnr − bicubic_psnr` in dB (``ImageQuality``). The best checkpoint has the
 /// highest PSNR. The sample grid rows: low-resolution inputs (shown enlarged by pixel repetition),
@@ -78,7 +78,7 @@ final class SuperResolutionTask: GenerativeTrainingTask {
     }
 
     func evaluate() throws -> [Double] {
-        let total = context.config.evaluationLimit > 0 ? Swift.min(context.config.evaluationLimit, context.test.count) : context.test.count
+        let total = context.test.count
         var psnr = 0.0, ssim = 0.0, bp = 0.0, bs = 0.0
         for r in batchRanges(count: total, size: context.config.evaluationBatchSize) {
             let real = context.pixels(context.test, Array(r))

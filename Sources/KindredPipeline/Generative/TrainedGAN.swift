@@ -21,7 +21,7 @@ public final class TrainedGAN {
     public private(set) var cycleGenerators: (ab: ResnetGenerator, ba: ResnetGenerator)?
     /// Class labels of the CycleGAN domains A and B.
     public let domains: (a: Int, b: Int)
-    private var cachedTest: SplitData?
+    var cachedTest: SplitData?
 
     /// Opens `checkpoint` (default: the best one) of the GAN run in `run`.
     ///
