@@ -124,3 +124,12 @@ final class GANRunTests: XCTestCase {
         XCTAssertEqual(translated.rows.count, 2)
     }
 }
+
+extension GANRunTests {
+    func testMissingEmbeddingRunIsAClearError() throws {
+        let c = try config("dcgan", (extras["dcgan"] ?? "") + "\nmetrics: {embedding_run: \(root.path)/no-such-run, samples: 10}")
+        XCTAssertThrowsError(try GenerativeRun(config: c, directory: root.appendingPathComponent("d"), data: data)) { e in
+            XCTAssertTrue("\(e)".contains("metrics.embedding_run") && "\(e)".contains("no-such-run"), "\(e)")
+        }
+    }
+}

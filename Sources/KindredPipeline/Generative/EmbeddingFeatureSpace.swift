@@ -15,7 +15,8 @@ final class EmbeddingFeatureSpace {
     init(runDirectory directory: String, realPixels: Tensor, k: Int) throws {
         let url = URL(fileURLWithPath: directory)
         do { model = try TrainedModel(run: RunFiles(directory: url)) } catch {
-            throw ConfigError(path: "metrics.embedding_run", message: "cannot use \(directory) as the embedding model: \(error)")
+            throw ConfigError(path: "metrics.embedding_run",
+                              message: "cannot use \(directory) as the embedding model: \(error) (train one first, e.g. `kindred train Examples/fashion-mnist-triplet.yaml`, or leave metrics.embedding_run out)")
         }
         guard model.config.data.imageSize == realPixels.shape[2], model.config.data.channels == realPixels.shape[1] else {
             throw ConfigError(path: "metrics.embedding_run",
