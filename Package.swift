@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "kindred-data-bench", targets: ["KindredDataBench"]),
         .executable(name: "kindred-retrieval-bench", targets: ["KindredRetrievalBench"]),
         .executable(name: "kindred-metric-bench", targets: ["KindredMetricBench"]),
+        .executable(name: "kindred-gan-bench", targets: ["KindredGANBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -111,6 +112,11 @@ let package = Package(
             dependencies: ["KindredMetric"],
             path: "Benchmarks/KindredMetricBench"
         ),
+        .executableTarget(
+            name: "KindredGANBench",
+            dependencies: ["KindredGenerative"],
+            path: "Benchmarks/KindredGANBench"
+        ),
         // Fixtures/ holds reference numbers and the scripts that made them; tests read them by path.
         .testTarget(name: "KindredTensorTests", dependencies: ["KindredTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"], exclude: ["Fixtures"]),
@@ -118,7 +124,7 @@ let package = Package(
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
-        .testTarget(name: "KindredGenerativeTests", dependencies: ["KindredGenerative"]),
+        .testTarget(name: "KindredGenerativeTests", dependencies: ["KindredGenerative"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredPipelineTests", dependencies: ["KindredPipeline"]),
     ],
     swiftLanguageModes: [.v5]

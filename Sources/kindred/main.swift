@@ -11,7 +11,7 @@ struct Kindred: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kindred",
         abstract: "Deep metric learning in Swift: train, evaluate and search embedding models.",
-        subcommands: [Train.self, Eval.self, Embed.self, Search.self, Visualize.self, Info.self]
+        subcommands: [Train.self, Eval.self, Embed.self, Search.self, Visualize.self, Generate.self, Info.self]
     )
 }
 
