@@ -122,6 +122,36 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testConvTranspose2dPerImagePlan() {
+        // Inputs with ≥ 64 positions and a batch of at least the thread count take the per-image
+        // plan (the convolution's input-gradient kernels run one image per thread).
+        let saved = Parallel.threadCount
+        Parallel.threadCount = 2
+        defer { Parallel.threadCount = saved }
+        let x = randomTensor([3, 4, 8, 9], seed: 53)
+        let cases: [(String, [Int], (Int, Int), (Int, Int), (Int, Int), Int)] = [
+            ("per-image plain", [4, 3, 2, 2], (1, 1), (0, 0), (0, 0), 1),
+            ("per-image stride/pad/outpad", [4, 2, 4, 4], (2, 2), (1, 1), (1, 0), 1),
+            ("per-image groups", [4, 3, 3, 2], (2, 1), (1, 0), (0, 0), 2),
+        ]
+        for (k, (name, ws, stride, padding, outputPadding, groups)) in cases.enumerated() {
+            let w = randomTensor(ws, seed: UInt64(150 + k)), b = randomTensor([ws[1] * groups], seed: UInt64(160 + k))
+            assertGradients([x, w, b], name) {
+                $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)
+            }
+            // ⟨convT(x, w), y⟩ = ⟨conv(y, w), x⟩, and float32 tracks float64.
+            let yT = x.convTranspose2d(weight: w, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)
+            let y = randomTensor(yT.shape, seed: UInt64(170 + k))
+            let back = y.conv2d(weight: w, stride: stride, padding: padding, groups: groups)
+            XCTAssertEqual(back.shape, x.shape, name)
+            XCTAssertEqual((yT * y).sum().item(), (back * x).sum().item(), accuracy: 1e-10, name)
+            let y32 = x.cast(to: .float32).convTranspose2d(weight: w.cast(to: .float32), bias: b.cast(to: .float32), stride: stride,
+                                                           padding: padding, outputPadding: outputPadding, groups: groups)
+            let y64 = x.convTranspose2d(weight: w, bias: b, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)
+            assertClose(y32.doubles, y64.doubles, tol: 1e-5)
+        }
+    }
+
     func testConvTransposeIsTheAdjointOfConv() {
         // ⟨conv(x, w), y⟩ = ⟨x, convT(y, w)⟩ for the same weight and settings.
         let configs: [((Int, Int), (Int, Int), (Int, Int), Int)] = [

@@ -129,18 +129,25 @@ extension Kernels {
         let xc = x.contiguous(), wc = w.contiguous(), bc = bias?.contiguous()
         let out = Tensor.zeros([n, cout, g.height, g.width], dtype: x.dtype)
         func run<T: KFloat>(_: T.Type) {
-            let xs = Storage(count: cin * ncols, dtype: x.dtype)
-            let xsp = xs.pointer(as: T.self)
-            batchFirstToChannelsFirst(xc.pointer(as: T.self), channels: cin, batch: n, plane: inHW, into: xsp)
-            let col = Storage(count: g.rows * ncols, dtype: x.dtype)
-            let cp = col.pointer(as: T.self)
-            for gi in 0..<groups {
-                // cols_g [Cout/g·kk, N·HWin] = W_gᵀ · x_g
-                gemm(T.self, transA: true, transB: false, m: kg, n: ncols, k: cing,
-                     a: wc.pointer(as: T.self) + gi * cing * kg, lda: kg, b: xsp + gi * cing * ncols, ldb: ncols,
-                     c: cp + gi * kg * ncols, ldc: ncols)
+            if prefersPerImage(g, batch: n) {
+                // The transposed convolution is the input gradient of the convolution `g` describes
+                // (weight [Cin, Cout/groups·kh·kw] read as that convolution's [Cout', Cin'/groups·kh·kw]).
+                conv2dBackwardPerImage(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
+                                       gx: out.pointer(as: T.self), gw: nil, batch: n, outChannels: cin, groups: groups, g)
+            } else {
+                let xs = Storage(count: cin * ncols, dtype: x.dtype)
+                let xsp = xs.pointer(as: T.self)
+                batchFirstToChannelsFirst(xc.pointer(as: T.self), channels: cin, batch: n, plane: inHW, into: xsp)
+                let col = Storage(count: g.rows * ncols, dtype: x.dtype)
+                let cp = col.pointer(as: T.self)
+                for gi in 0..<groups {
+                    // cols_g [Cout/g·kk, N·HWin] = W_gᵀ · x_g
+                    gemm(T.self, transA: true, transB: false, m: kg, n: ncols, k: cing,
+                         a: wc.pointer(as: T.self) + gi * cing * kg, lda: kg, b: xsp + gi * cing * ncols, ldb: ncols,
+                         c: cp + gi * kg * ncols, ldc: ncols)
+                }
+                col2im(cp, batch: n, g, into: out.pointer(as: T.self))
             }
-            col2im(cp, batch: n, g, into: out.pointer(as: T.self))
             if let bc {
                 let bp = bc.pointer(as: T.self), op = out.pointer(as: T.self)
                 let hw = g.height * g.width
@@ -163,6 +170,23 @@ extension Kernels {
         let wc = w.contiguous(), gyc = gy.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
         func run<T: KFloat>(_: T.Type) {
+            if prefersPerImage(g, batch: n) {
+                // Input gradient: the convolution of gy; weight gradient: the convolution's weight
+                // gradient with gy as its input and x as its output gradient.
+                if needInput {
+                    let out = Tensor.empty(x.shape, dtype: x.dtype)
+                    conv2dPerImage(T.self, x: gyc.pointer(as: T.self), w: wc.pointer(as: T.self), bias: nil,
+                                   out: out.pointer(as: T.self), batch: n, outChannels: cin, groups: groups, g)
+                    gx = out
+                }
+                if needWeight {
+                    let out = Tensor.empty(w.shape, dtype: w.dtype)
+                    conv2dBackwardPerImage(T.self, x: gyc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
+                                           gx: nil, gw: out.pointer(as: T.self), batch: n, outChannels: cin, groups: groups, g)
+                    gw = out
+                }
+                return
+            }
             let col = Storage(count: g.rows * ncols, dtype: x.dtype)
             let cp = col.pointer(as: T.self)
             im2col(gyc.pointer(as: T.self), batch: n, g, into: cp)
