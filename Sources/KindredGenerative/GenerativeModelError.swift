@@ -9,6 +9,7 @@ public struct GenerativeModelError: Error, CustomStringConvertible, Equatable, S
     /// An error with `message`.
     public init(_ message: String) { self.message = message }
 
+    /// The message.
     public var description: String { message }
 
     /// Throws unless `images` is `[N, channels, size, size]` with N ≥ 1.

@@ -21,8 +21,13 @@ final class ConfigTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertGreaterThanOrEqual(names.count, 3)
         for name in names {
-            let c = try RunConfig(contentsOf: examples.appendingPathComponent(name))
-            XCTAssertEqual(c.name + ".yaml", name)
+            let url = examples.appendingPathComponent(name)
+            // Configs with a top-level `task:` are generative runs (autoencoders, VAEs, GANs).
+            if try GenerativeRunConfig.task(ofConfigAt: url) != nil {
+                XCTAssertEqual(try GenerativeRunConfig(contentsOf: url).name + ".yaml", name)
+            } else {
+                XCTAssertEqual(try RunConfig(contentsOf: url).name + ".yaml", name)
+            }
         }
         let triplet = try RunConfig(contentsOf: examples.appendingPathComponent("fashion-mnist-triplet.yaml"))
         XCTAssertEqual(triplet.miner?.tripletType, "semihard")
