@@ -39,27 +39,13 @@ public struct RunConfig: Sendable, Equatable {
 
     /// Parses a YAML document; `overrides` are `key.path=value` pairs applied first (`--set`).
     public init(yaml: String, overrides: [String] = []) throws {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw ConfigError(path: "", message: "not valid YAML: \(error)")
-        }
-        var node = root ?? Node.mapping(Node.Mapping([]))
-        for o in overrides { node = try ConfigOverride(o).applied(to: node) }
-        try self.init(node: node)
+        try self.init(node: ConfigFile.node(yaml: yaml, overrides: overrides))
     }
 
     /// Reads a config file.
     public init(contentsOf url: URL, overrides: [String] = []) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError(path: "", message: "cannot read config file \(url.path): \(error.localizedDescription)")
-        }
-        do { try self.init(yaml: text, overrides: overrides) } catch var e as ConfigError {
-            e.message += " [in \(url.lastPathComponent)]"
-            throw e
-        }
+        let text = try ConfigFile.text(of: url)
+        self = try ConfigFile.naming(url) { try RunConfig(yaml: text, overrides: overrides) }
     }
 
     init(node: Node) throws {

@@ -45,42 +45,41 @@ public struct GenerativeRunConfig: Sendable {
 
     /// Parses a YAML document; `overrides` are `key.path=value` pairs applied first (`--set`).
     public init(yaml: String, overrides: [String] = []) throws {
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch {
-            throw ConfigError(path: "", message: "not valid YAML: \(error)")
-        }
-        var node = root ?? Node.mapping(Node.Mapping([]))
-        for o in overrides { node = try ConfigOverride(o).applied(to: node) }
-        try self.init(node: node)
+        try self.init(node: ConfigFile.node(yaml: yaml, overrides: overrides))
     }
 
     /// Reads a config file.
     public init(contentsOf url: URL, overrides: [String] = []) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError(path: "", message: "cannot read config file \(url.path): \(error.localizedDescription)")
-        }
-        do { try self.init(yaml: text, overrides: overrides) } catch var e as ConfigError {
-            e.message += " [in \(url.lastPathComponent)]"
-            throw e
-        }
+        let text = try ConfigFile.text(of: url)
+        self = try ConfigFile.naming(url) { try GenerativeRunConfig(yaml: text, overrides: overrides) }
     }
 
     /// The `task:` of a config file, or nil for a metric-learning config (no `task:` key) — how
     /// `kindred train` decides which kind of run to start.
     public static func task(ofConfigAt url: URL, overrides: [String] = []) throws -> GenerativeTask? {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError(path: "", message: "cannot read config file \(url.path): \(error.localizedDescription)")
-        }
-        var node: Node
-        do { node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([])) } catch {
-            throw ConfigError(path: "", message: "not valid YAML: \(error) [in \(url.lastPathComponent)]")
-        }
-        for o in overrides where o.hasPrefix("task=") { node = try ConfigOverride(o).applied(to: node) }
+        let text = try ConfigFile.text(of: url)
+        let node = try ConfigFile.naming(url) { try ConfigFile.node(yaml: text, overrides: overrides.filter { $0.hasPrefix("task=") }) }
         guard case .mapping(let m) = node, let t = m["task"] else { return nil }
         let r = try ConfigReader(Node.mapping(Node.Mapping([(Node("task"), t)])), path: "")
         return try r.choice("task", as: GenerativeTask.self)
+    }
+
+    /// The config of the generative run in `run`, which must be a run of one of `tasks`.
+    ///
+    /// - Throws: ``CheckpointError`` naming the directory when it is not a run, is a metric-learning
+    ///   run, or is a run of another task (naming it and the expected ones); ``ConfigError``.
+    static func opening(_ run: RunFiles, tasks: [GenerativeTask]) throws -> (config: GenerativeRunConfig, task: GenerativeTask) {
+        guard FileManager.default.fileExists(atPath: run.config.path) else {
+            throw CheckpointError(file: run.config, message: "not a Kindred run directory (no config.yaml)")
+        }
+        let expected = tasks.map(\.rawValue).joined(separator: ", ")
+        guard let task = try task(ofConfigAt: run.config) else {
+            throw CheckpointError(file: run.directory, message: "is a metric-learning run; this needs a run of \(expected)")
+        }
+        guard tasks.contains(task) else {
+            throw CheckpointError(file: run.directory, message: "is a \(task.rawValue) run; this needs a run of \(expected)")
+        }
+        return (try GenerativeRunConfig(contentsOf: run.config), task)
     }
 
     init(node original: Node) throws {

@@ -24,17 +24,8 @@ public final class TrainedAutoencoder {
     /// - Throws: ``CheckpointError`` when the directory is not a run of an autoencoder-family task
     ///   (naming the task it is), or the checkpoint is missing or does not fit; ``ConfigError``.
     public init(run: RunFiles, checkpoint: URL? = nil) throws {
-        guard FileManager.default.fileExists(atPath: run.config.path) else {
-            throw CheckpointError(file: run.config, message: "not a Kindred run directory (no config.yaml)")
-        }
-        let expected = Self.tasks.map(\.rawValue).joined(separator: ", ")
-        guard let task = try GenerativeRunConfig.task(ofConfigAt: run.config) else {
-            throw CheckpointError(file: run.directory, message: "is a metric-learning run; this needs a run of \(expected)")
-        }
-        guard Self.tasks.contains(task) else {
-            throw CheckpointError(file: run.directory, message: "is a \(task.rawValue) run; this needs a run of \(expected)")
-        }
-        config = try GenerativeRunConfig(contentsOf: run.config)
+        let task: GenerativeTask
+        (config, task) = try GenerativeRunConfig.opening(run, tasks: Self.tasks)
         guard let settings = config.settings as? AutoencoderSettings else {
             throw CheckpointError(file: run.config, message: "internal: no autoencoder settings")
         }

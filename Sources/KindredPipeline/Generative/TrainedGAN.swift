@@ -28,18 +28,9 @@ public final class TrainedGAN {
     /// - Throws: ``CheckpointError`` when the directory is not a GAN run (naming the task it is),
     ///   or the checkpoint is missing, of another task, or does not fit; ``ConfigError``.
     public init(run: RunFiles, checkpoint: URL? = nil) throws {
-        guard FileManager.default.fileExists(atPath: run.config.path) else {
-            throw CheckpointError(file: run.config, message: "not a Kindred run directory (no config.yaml)")
-        }
-        let expected = Self.tasks.map(\.rawValue).joined(separator: ", ")
-        guard let task = try GenerativeRunConfig.task(ofConfigAt: run.config) else {
-            throw CheckpointError(file: run.directory, message: "is a metric-learning run; this needs a run of \(expected)")
-        }
-        guard Self.tasks.contains(task) else {
-            throw CheckpointError(file: run.directory, message: "is a \(task.rawValue) run; this needs a run of \(expected)")
-        }
         // The embedding run of a dcgan's metrics is not needed to generate.
-        config = try GenerativeRunConfig(contentsOf: run.config)
+        let task: GenerativeTask
+        (config, task) = try GenerativeRunConfig.opening(run, tasks: Self.tasks)
         guard let s = config.settings as? GANSettings else {
             throw CheckpointError(file: run.config, message: "internal: no GAN settings")
         }
