@@ -142,8 +142,7 @@ struct GenerativeTaskContext {
 
     /// Normalised images → pixels in `[0, 1]`.
     func toPixels(_ images: Tensor) -> Tensor {
-        let mean = config.data.mean, std = config.data.std
-        return mean == 0 && std == 1 ? images : images * std + mean
+        config.data.pixels(images)
     }
 
     /// An optimiser of the config's kind, learning rate and weight decay over `parameters`

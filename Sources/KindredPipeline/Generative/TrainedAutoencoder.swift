@@ -59,12 +59,7 @@ public final class TrainedAutoencoder {
     ///
     /// - Throws: an error naming the first index outside the split.
     public func testImages(_ indices: [Int]) throws -> Tensor {
-        let test = try self.test
-        guard !indices.isEmpty else { throw GenerativeModelError("no image indices given") }
-        if let bad = indices.first(where: { $0 < 0 || $0 >= test.count }) {
-            throw GenerativeModelError("image index \(bad) is outside the evaluation split (0..<\(test.count), \(test.source))")
-        }
-        return toPixels(withoutGradients { test.images.rows(indices) })
+        try test.pixelImages(indices, data: config.data)
     }
 
     /// Indices of the first `limit` evaluation images of class `label`.
@@ -106,7 +101,6 @@ public final class TrainedAutoencoder {
 
     /// Normalised images (as the run's data holds them) → pixels in `[0, 1]`.
     func toPixels(_ images: Tensor) -> Tensor {
-        let mean = config.data.mean, std = config.data.std
-        return mean == 0 && std == 1 ? images : images * std + mean
+        config.data.pixels(images)
     }
 }

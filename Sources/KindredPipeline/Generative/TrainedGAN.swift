@@ -73,14 +73,7 @@ public final class TrainedGAN {
 
     /// Evaluation-split images `indices` as pixels in `[0, 1]`.
     public func testImages(_ indices: [Int]) throws -> Tensor {
-        let test = try self.test
-        guard !indices.isEmpty else { throw GenerativeModelError("no image indices given") }
-        if let bad = indices.first(where: { $0 < 0 || $0 >= test.count }) {
-            throw GenerativeModelError("image index \(bad) is outside the evaluation split (0..<\(test.count), \(test.source))")
-        }
-        let images = withoutGradients { test.images.rows(indices) }
-        let mean = config.data.mean, std = config.data.std
-        return mean == 0 && std == 1 ? images : images * std + mean
+        try test.pixelImages(indices, data: config.data)
     }
 
     /// Image files as pixels in `[0, 1]` `[N, C, size, size]`; a file of another size is an error naming it and both sizes.
