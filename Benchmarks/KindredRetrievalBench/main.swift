@@ -88,6 +88,22 @@ do {
             bootTimes.append(try seconds { _ = try evaluate(metrics, depth: depth, bootstrap: Bootstrap(resamples: 1000, seed: 0)) })
             omlTimes.append(try seconds { _ = try evaluate(omlMetrics, depth: 5, bootstrap: nil) })
         }
+        // Where the leave-one-out time goes: the depth-R search, relevance flags, metric means.
+        var stageTimes: [[Double]] = [[], [], []]
+        for _ in 0..<runs {
+            var result: SearchResult?
+            var relevance: RankedRelevance?
+            stageTimes[0].append(try seconds { result = try search.search(queries: x, gallery: x, k: depth, exclusion: exclusion) })
+            guard let result else { break }
+            stageTimes[1].append(try seconds {
+                relevance = try RankedRelevance(result: result, queryLabels: labels, galleryLabels: labels, exclusion: exclusion)
+            })
+            guard let relevance else { break }
+            stageTimes[2].append(try seconds { _ = try relevance.summaries(of: metrics, bootstrap: nil) })
+        }
+        report["leaveOneOutSearchSeconds"] = median(stageTimes[0])
+        report["leaveOneOutRelevanceSeconds"] = median(stageTimes[1])
+        report["leaveOneOutSummarySeconds"] = median(stageTimes[2])
         report["leaveOneOutMetricsSeconds"] = median(looTimes)
         report["leaveOneOutMetricsBootstrapSeconds"] = median(bootTimes)
         report["omlMetricsSeconds"] = median(omlTimes)

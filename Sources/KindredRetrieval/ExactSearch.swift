@@ -107,8 +107,10 @@ public struct ExactSearch: Sendable {
             queryFactor = Self.squaredRowNorms(T.self, queries).map { T($0) }
             galleryFactor = Self.squaredRowNorms(T.self, gallery).map { T($0) }
         }
-        var indices = [Int](repeating: -1, count: queryCount * depth)
-        var scores = [Double](repeating: .nan, count: queryCount * depth)
+        // Every slot is written below (rows short of `depth` are padded), so the large result arrays
+        // start uninitialised: no pass of zeroing over memory that is about to be overwritten.
+        var indices = [Int](unsafeUninitializedCapacity: queryCount * depth) { _, count in count = queryCount * depth }
+        var scores = [Double](unsafeUninitializedCapacity: queryCount * depth) { _, count in count = queryCount * depth }
         if queryCount == 0 { return SearchResult(unchecked: kind, queryCount: 0, depth: depth, indices: [], scores: []) }
         ExactSearch.blasSingleThreaded
         let qb = Swift.min(queryBlockSize, queryCount), gb = Swift.min(galleryBlockSize, galleryCount)
@@ -118,6 +120,9 @@ public struct ExactSearch: Sendable {
         let work = Double(queryCount) * Double(galleryCount) * Double(Swift.max(dim, 1))
         let workers = work < 1e7 ? 1 : Swift.min(Parallel.threadCount, blockCount)
         let nextBlock = BlockCounter()
+        let sample = T.self == Float.self
+            ? ThresholdSample(depth: depth, galleryCount: galleryCount, gallery: gallery, galleryFactor: galleryFactor.map { Float($0) })
+            : nil
 
         queries.withUnsafeElementBytes { qRaw in
             gallery.withUnsafeElementBytes { gRaw in
@@ -129,8 +134,9 @@ public struct ExactSearch: Sendable {
                                 let qp = qRaw.bindMemory(to: T.self).baseAddress
                                 let gp = gRaw.bindMemory(to: T.self).baseAddress
                                 let worker: (Int) -> Void = { _ in
-                                    let tile = UnsafeMutablePointer<T>.allocate(capacity: qb * gb)
+                                    let tile = UnsafeMutablePointer<T>.allocate(capacity: qb * Swift.max(gb, sample?.count ?? 0))
                                     let buffer = TopKBuffer<T>(rows: qb, depth: depth)
+                                    var primed = [Bool](repeating: false, count: qb)
                                     defer { tile.deallocate(); buffer.deallocate() }
                                     while let b = nextBlock.take(below: blockCount) {
                                         let q0 = b * qb, q1 = Swift.min(queryCount, q0 + qb)
@@ -139,28 +145,60 @@ public struct ExactSearch: Sendable {
                                         // cursor that moves forward tile by tile.
                                         let excluded: [[Int]] = exclusion.isEmpty ? [] : (q0..<q1).map { exclusion.excluded(forQuery: $0) }
                                         var cursor = [Int](repeating: 0, count: excluded.count)
+                                        // Scores of one buffer row against gallery items g0..<g1 (`row`), skipping its exclusions.
+                                        func scanRow(_ r: Int, _ row: UnsafePointer<T>, _ g0: Int, _ g1: Int, primed: Bool) {
+                                            let factor: T = qFactor.isEmpty ? 0 : qFactor[q0 + r]
+                                            var start = 0
+                                            if !excluded.isEmpty {
+                                                let list = excluded[r]
+                                                while cursor[r] < list.count && list[cursor[r]] < g1 {
+                                                    let skip = list[cursor[r]] - g0
+                                                    Self.scan(kind, row: row, range: start..<skip, galleryOffset: g0, queryFactor: factor,
+                                                              galleryFactor: gFactor.baseAddress, buffer: buffer, bufferRow: r, primed: primed)
+                                                    start = skip + 1
+                                                    cursor[r] += 1
+                                                }
+                                            }
+                                            Self.scan(kind, row: row, range: start..<(g1 - g0), galleryOffset: g0, queryFactor: factor,
+                                                      galleryFactor: gFactor.baseAddress, buffer: buffer, bufferRow: r, primed: primed)
+                                        }
+                                        if let sample {
+                                            // Large k: start each row at a threshold read off a sample of the gallery.
+                                            Self.gemm(T.self, m: q1 - q0, n: sample.count, k: dim, a: qp.map { $0 + q0 * dim },
+                                                      b: UnsafeRawPointer(sample.rows).assumingMemoryBound(to: T.self), c: tile)
+                                            for r in 0..<(q1 - q0) {
+                                                let factor: Float = qFactor.isEmpty ? 0 : Float(qFactor[q0 + r])
+                                                let row = UnsafeRawPointer(tile + r * sample.count).assumingMemoryBound(to: Float.self)
+                                                if let t = sample.threshold(kind, scores: row, queryFactor: factor) {
+                                                    buffer.prime(row: r, threshold: T(t))
+                                                    primed[r] = true
+                                                } else {
+                                                    primed[r] = false
+                                                }
+                                            }
+                                        }
                                         for g0 in stride(from: 0, to: galleryCount, by: gb) {
                                             let g1 = Swift.min(galleryCount, g0 + gb)
-                                            let width = g1 - g0
-                                            Self.gemm(T.self, m: q1 - q0, n: width, k: dim, a: qp.map { $0 + q0 * dim },
+                                            Self.gemm(T.self, m: q1 - q0, n: g1 - g0, k: dim, a: qp.map { $0 + q0 * dim },
                                                       b: gp.map { $0 + g0 * dim }, c: tile)
                                             for r in 0..<(q1 - q0) {
-                                                let query = q0 + r
-                                                let row = UnsafePointer(tile + r * width)
-                                                let factor: T = qFactor.isEmpty ? 0 : qFactor[query]
-                                                var start = 0
-                                                if !excluded.isEmpty {
-                                                    let list = excluded[r]
-                                                    while cursor[r] < list.count && list[cursor[r]] < g1 {
-                                                        let skip = list[cursor[r]] - g0
-                                                        Self.scan(kind, row: row, range: start..<skip, galleryOffset: g0, queryFactor: factor,
-                                                                  galleryFactor: gFactor.baseAddress, buffer: buffer, bufferRow: r)
-                                                        start = skip + 1
-                                                        cursor[r] += 1
-                                                    }
+                                                scanRow(r, UnsafePointer(tile + r * (g1 - g0)), g0, g1, primed: sample != nil && primed[r])
+                                            }
+                                        }
+                                        if sample != nil {
+                                            // A sampled threshold that let fewer than k items through was too tight:
+                                            // search that row again without one (rare; the sample keeps a margin).
+                                            for r in 0..<(q1 - q0) where primed[r] {
+                                                let available = galleryCount - (excluded.isEmpty ? 0 : excluded[r].count)
+                                                guard buffer.counts[r] < Swift.min(depth, available) else { continue }
+                                                buffer.reset(row: r)
+                                                if !cursor.isEmpty { cursor[r] = 0 }
+                                                for g0 in stride(from: 0, to: galleryCount, by: gb) {
+                                                    let g1 = Swift.min(galleryCount, g0 + gb)
+                                                    Self.gemm(T.self, m: 1, n: g1 - g0, k: dim, a: qp.map { $0 + (q0 + r) * dim },
+                                                              b: gp.map { $0 + g0 * dim }, c: tile)
+                                                    scanRow(r, UnsafePointer(tile), g0, g1, primed: false)
                                                 }
-                                                Self.scan(kind, row: row, range: start..<width, galleryOffset: g0, queryFactor: factor,
-                                                          galleryFactor: gFactor.baseAddress, buffer: buffer, bufferRow: r)
                                             }
                                         }
                                         for r in 0..<(q1 - q0) {
@@ -174,6 +212,11 @@ public struct ExactSearch: Sendable {
                                                 case .squaredEuclidean: outScores[base + i] = key
                                                 case .euclidean: outScores[base + i] = key.squareRoot()
                                                 }
+                                                i += 1
+                                            }
+                                            while i < depth {
+                                                outIndices[base + i] = -1
+                                                outScores[base + i] = .nan
                                                 i += 1
                                             }
                                         }
@@ -221,7 +264,8 @@ public struct ExactSearch: Sendable {
     /// query's candidates. Keys are "smaller is better": `−similarity` or the squared distance.
     @inline(__always)
     static func scan<T: KFloat>(_ kind: SearchDistance, row: UnsafePointer<T>, range: Range<Int>, galleryOffset: Int,
-                                queryFactor: T, galleryFactor: UnsafePointer<T>?, buffer: TopKBuffer<T>, bufferRow: Int) {
+                                queryFactor: T, galleryFactor: UnsafePointer<T>?, buffer: TopKBuffer<T>, bufferRow: Int,
+                                primed: Bool = false) {
         if range.isEmpty { return }
         if T.self == Float.self {
             // float32 (the common case) gets the 16-wide kernel; the stdlib's SIMD comparisons are
@@ -229,7 +273,7 @@ public struct ExactSearch: Sendable {
             scanFloat(kind, row: UnsafeRawPointer(row).assumingMemoryBound(to: Float.self), range: range,
                       galleryOffset: galleryOffset, queryFactor: unsafeBitCast(queryFactor, to: Float.self),
                       galleryFactor: galleryFactor.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) },
-                      buffer: unsafeBitCast(buffer, to: TopKBuffer<Float>.self), bufferRow: bufferRow)
+                      buffer: unsafeBitCast(buffer, to: TopKBuffer<Float>.self), bufferRow: bufferRow, primed: primed)
             return
         }
         switch kind {
@@ -254,16 +298,17 @@ public struct ExactSearch: Sendable {
     /// ``scan(_:row:range:galleryOffset:queryFactor:galleryFactor:buffer:bufferRow:)`` for float32,
     /// sixteen items at a time.
     static func scanFloat(_ kind: SearchDistance, row: UnsafePointer<Float>, range: Range<Int>, galleryOffset: Int,
-                          queryFactor: Float, galleryFactor: UnsafePointer<Float>?, buffer: TopKBuffer<Float>, bufferRow: Int) {
+                          queryFactor: Float, galleryFactor: UnsafePointer<Float>?, buffer: TopKBuffer<Float>, bufferRow: Int,
+                          primed: Bool) {
         switch kind {
         case .dotProduct:
-            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow, primed: primed,
                      key: { -row[$0] },
                      keys: { -UnsafeRawPointer(row + $0).loadUnaligned(as: SIMD16<Float>.self) })
         case .cosine:
             guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
             let qf = SIMD16<Float>(repeating: queryFactor)
-            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow, primed: primed,
                      key: { -(row[$0] * queryFactor * gf[$0]) },
                      keys: { j in
                          let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Float>.self)
@@ -272,7 +317,7 @@ public struct ExactSearch: Sendable {
         case .euclidean, .squaredEuclidean:
             guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
             let qf = SIMD16<Float>(repeating: queryFactor)
-            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow, primed: primed,
                      key: { j in
                          let s = row[j]
                          let key = queryFactor + gf[j] - (s + s)
@@ -291,7 +336,7 @@ public struct ExactSearch: Sendable {
     /// are rejected at once when none beats the row's threshold.
     @inline(__always)
     static func scanKeys<T: KFloat>(range: Range<Int>, galleryOffset: Int, buffer: TopKBuffer<T>, bufferRow r: Int,
-                                    key: (Int) -> T, keys: ((Int) -> SIMD16<Float>)?) {
+                                    primed: Bool = false, key: (Int) -> T, keys: ((Int) -> SIMD16<Float>)?) {
         var j = range.lowerBound
         let end = range.upperBound
         // Until the row's buffer first fills up, every non-NaN key enters.
@@ -302,6 +347,14 @@ public struct ExactSearch: Sendable {
         }
         if let keys, T.self == Float.self {
             let fbuffer = unsafeBitCast(buffer, to: TopKBuffer<Float>.self)
+            if primed {
+                // A sampled threshold lets about k/G of the items through: most groups of sixteen
+                // hold one, so write them all and count those that pass, without a branch each.
+                while j + 16 <= end {
+                    fbuffer.append(row: r, keys: keys(j), firstSlot: galleryOffset + j)
+                    j += 16
+                }
+            }
             while j + 16 <= end {
                 let xs = keys(j)
                 if any(xs .< SIMD16<Float>(repeating: fbuffer.thresholds[r])) {

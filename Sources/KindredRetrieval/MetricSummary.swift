@@ -1,4 +1,5 @@
 import Foundation
+import KindredTensor
 
 /// A metric averaged over queries, with how many queries it covers and, when asked, how uncertain it is.
 public struct MetricSummary: Sendable, Equatable, CustomStringConvertible {
@@ -28,19 +29,28 @@ extension RankedRelevance {
     ///   ranks than the search returned (search again with a larger `k`).
     public func values(of metric: RankingMetric) throws -> [Double?] {
         try metric.validate()
+        if !isExhaustive {
+            for (q, r) in relevantCounts.enumerated() where r > 0 {
+                let needed = metric.requiredDepth(relevantCount: r)
+                if needed > depth {
+                    throw RetrievalError.invalidArgument(
+                        "\(metric) reads rank \(needed) for query \(q) but the search returned only \(depth) neighbours; search with a larger k")
+                }
+            }
+        }
         var out = [Double?](repeating: nil, count: queryCount)
-        try isRelevant.withUnsafeBufferPointer { flags in
-            for q in 0..<queryCount {
-                let r = relevantCounts[q]
-                guard r > 0 else { continue }
-                if !isExhaustive {
-                    let needed = metric.requiredDepth(relevantCount: r)
-                    if needed > depth {
-                        throw RetrievalError.invalidArgument(
-                            "\(metric) reads rank \(needed) for query \(q) but the search returned only \(depth) neighbours; search with a larger k")
+        let depth = depth
+        isRelevant.withUnsafeBufferPointer { flags in
+            relevantCounts.withUnsafeBufferPointer { counts in
+                out.withUnsafeMutableBufferPointer { values in
+                    // Queries are independent: split them over the cores when the rows are long.
+                    Parallel.forEachChunk(queryCount, costPerItem: Swift.max(1, depth)) { queries in
+                        for q in queries where counts[q] > 0 {
+                            values[q] = metric.value(row: UnsafeBufferPointer(rebasing: flags[q * depth ..< (q + 1) * depth]),
+                                                     relevantCount: counts[q])
+                        }
                     }
                 }
-                out[q] = metric.value(row: UnsafeBufferPointer(rebasing: flags[q * depth ..< (q + 1) * depth]), relevantCount: r)
             }
         }
         return out

@@ -1,3 +1,5 @@
+import KindredTensor
+
 /// Which retrieved items are relevant to each query, and how many relevant items each query has.
 ///
 /// This is all a ranking metric needs: for query `q`, `rel_q(i) ∈ {0, 1}` for ranks `i = 1…depth`
@@ -35,25 +37,50 @@ public struct RankedRelevance: Sendable, Equatable {
         for l in galleryLabels { labelCounts[l, default: 0] += 1 }
         var relevant = [Bool](repeating: false, count: result.indices.count)
         var counts = [Int](repeating: 0, count: result.queryCount)
-        var exhaustive = true
-        for q in 0..<result.queryCount {
-            let label = queryLabels[q]
-            let excluded = prepared.isEmpty ? [] : prepared.excluded(forQuery: q)
-            var r = labelCounts[label] ?? 0
-            for g in excluded where galleryLabels[g] == label { r -= 1 }
-            counts[q] = r
-            var seen = 0
-            for i in 0..<result.depth {
-                let g = result.indices[q * result.depth + i]
-                if g < 0 { continue }
-                guard g < galleryLabels.count else {
-                    throw RetrievalError.indexOutOfRange(name: "result.indices", index: g, count: galleryLabels.count)
+        let depth = result.depth, galleryCount = galleryLabels.count
+        // Per chunk of queries (in parallel for large results): the first bad index, if any, and
+        // whether every row was exhaustive.
+        let chunkCount = Swift.max(1, Parallel.threadCount)
+        var badIndex = [Int?](repeating: nil, count: chunkCount)
+        var chunkExhaustive = [Bool](repeating: true, count: chunkCount)
+        result.indices.withUnsafeBufferPointer { indices in
+            galleryLabels.withUnsafeBufferPointer { labels in
+                relevant.withUnsafeMutableBufferPointer { flags in
+                    counts.withUnsafeMutableBufferPointer { relevantCounts in
+                        badIndex.withUnsafeMutableBufferPointer { bad in
+                            chunkExhaustive.withUnsafeMutableBufferPointer { exhaustive in
+                                Parallel.forEachChunk(result.queryCount, costPerItem: Swift.max(1, depth)) { queries in
+                                    let chunk = result.queryCount == 0 ? 0 : Swift.min(chunkCount - 1, queries.lowerBound * chunkCount / result.queryCount)
+                                    for q in queries {
+                                        let label = queryLabels[q]
+                                        let excluded = prepared.isEmpty ? [] : prepared.excluded(forQuery: q)
+                                        var r = labelCounts[label] ?? 0
+                                        for g in excluded where labels[g] == label { r -= 1 }
+                                        relevantCounts[q] = r
+                                        var seen = 0
+                                        for i in 0..<depth {
+                                            let g = indices[q * depth + i]
+                                            if g < 0 { continue }
+                                            guard g < galleryCount else {
+                                                if bad[chunk] == nil { bad[chunk] = g }
+                                                continue
+                                            }
+                                            seen += 1
+                                            flags[q * depth + i] = labels[g] == label
+                                        }
+                                        if seen < galleryCount - excluded.count { exhaustive[chunk] = false }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-                seen += 1
-                relevant[q * result.depth + i] = galleryLabels[g] == label
             }
-            if seen < galleryLabels.count - excluded.count { exhaustive = false }
         }
+        if let g = badIndex.compactMap({ $0 }).first {
+            throw RetrievalError.indexOutOfRange(name: "result.indices", index: g, count: galleryCount)
+        }
+        let exhaustive = !chunkExhaustive.contains(false)
         self.queryCount = result.queryCount
         self.depth = result.depth
         self.isRelevant = relevant

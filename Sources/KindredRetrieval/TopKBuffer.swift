@@ -36,6 +36,8 @@ struct TopKBuffer<T: KFloat> {
     /// float32 rows keep their candidates here instead, packed as `orderedBits(key) << 32 | index`:
     /// one unsigned comparison orders by key, then index, so quickselect runs branch-free.
     let packed: UnsafeMutablePointer<UInt64>
+    /// Scratch space for the bucket sort of one float32 row (``capacity`` entries).
+    let scratch: UnsafeMutablePointer<UInt64>
     let counts: UnsafeMutablePointer<Int>
     /// Per row: keys must be strictly below this to enter (`+∞` until the first compaction).
     let thresholds: UnsafeMutablePointer<T>
@@ -49,6 +51,7 @@ struct TopKBuffer<T: KFloat> {
         self.capacity = 2 * depth + 32
         entries = .allocate(capacity: T.self == Float.self ? 1 : rows * capacity)
         packed = .allocate(capacity: T.self == Float.self ? rows * capacity : 1)
+        scratch = .allocate(capacity: T.self == Float.self ? capacity : 1)
         counts = .allocate(capacity: rows)
         thresholds = .allocate(capacity: rows)
         bounded = .allocate(capacity: rows)
@@ -59,6 +62,7 @@ struct TopKBuffer<T: KFloat> {
     func deallocate() {
         entries.deallocate()
         packed.deallocate()
+        scratch.deallocate()
         counts.deallocate()
         thresholds.deallocate()
         bounded.deallocate()
@@ -69,6 +73,46 @@ struct TopKBuffer<T: KFloat> {
         counts.initialize(repeating: 0, count: rows)
         thresholds.initialize(repeating: T.infinity, count: rows)
         bounded.initialize(repeating: false, count: rows)
+    }
+
+    /// Empties one row (its threshold back to `+∞`).
+    func reset(row: Int) {
+        counts[row] = 0
+        thresholds[row] = T.infinity
+        bounded[row] = false
+    }
+
+    /// Starts `row` with a threshold guessed in advance (see ``ExactSearch``'s sampled thresholds):
+    /// only keys strictly below `threshold` will enter. The guess may be too tight — the caller then
+    /// finds fewer than ``depth`` entries and must search the row again after ``reset(row:)``.
+    func prime(row: Int, threshold: T) {
+        thresholds[row] = threshold
+        bounded[row] = true
+    }
+
+    /// Offers sixteen float32 keys (items `firstSlot ..< firstSlot + 16`) to a bounded `row`: the keys
+    /// strictly below the threshold become a bit mask and only those are written. Faster than
+    /// ``insert(row:key:slot:)`` one by one when many groups hold a passing key (a primed row).
+    @inline(__always)
+    func append(row: Int, keys: SIMD16<Float>, firstSlot: Int) {
+        var n = counts[row]
+        let base = packed + row * capacity
+        if n + 16 > capacity {
+            Self.selectPacked(base, count: n, kth: depth - 1)
+            thresholds[row] = unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: base[depth - 1] >> 32)), to: T.self)
+            n = depth
+        }
+        let threshold = unsafeBitCast(thresholds[row], to: Float.self)
+        // One bit per passing lane (a blend and a horizontal add), then a loop over the set bits only.
+        var mask = SIMD16<UInt32>(repeating: 0).replacing(with: Self.laneBits, where: keys .< SIMD16<Float>(repeating: threshold)).wrappedSum()
+        let slot = UInt64(UInt32(truncatingIfNeeded: firstSlot))
+        while mask != 0 {
+            let t = mask.trailingZeroBitCount
+            base[n] = UInt64(Self.orderedBits(keys[t])) << 32 | (slot &+ UInt64(t))
+            n &+= 1
+            mask &= mask &- 1
+        }
+        counts[row] = n
     }
 
     /// Offers `(key, slot)` to `row`; the caller has already checked `key < thresholds[row]` (or
@@ -108,13 +152,9 @@ struct TopKBuffer<T: KFloat> {
         var n = counts[row]
         if T.self == Float.self {
             let base = packed + row * capacity
-            if n > depth {
-                Self.selectPacked(base, count: n, kth: depth - 1)
-                n = depth
-            }
-            var kept = UnsafeMutableBufferPointer(start: base, count: n)
-            kept.sort()
-            for e in kept {
+            // Sorting every candidate (at most 2k + 32) costs about what a quickselect to k would.
+            Self.bucketSort(base, count: n, scratch: scratch)
+            for e in UnsafeBufferPointer(start: base, count: Swift.min(n, depth)) {
                 body(unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: e >> 32)), to: T.self), Int(UInt32(truncatingIfNeeded: e)))
             }
             return
@@ -134,6 +174,64 @@ struct TopKBuffer<T: KFloat> {
     static func orderedBits(_ x: Float) -> UInt32 {
         let b = (x + 0).bitPattern
         return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+    }
+
+    /// `1 << lane` in each lane, to turn a comparison of sixteen keys into a bit mask.
+    @inline(__always)
+    static var laneBits: SIMD16<UInt32> { SIMD16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768) }
+
+    /// Sorts packed entries ascending in a few linear passes: a counting sort into up to 2048 buckets
+    /// by the key's ordered bits (a monotone map, the bucket width a power of two wide enough to span
+    /// the keys present), then one insertion pass that orders each bucket's few entries by key and
+    /// index. A top-k row's keys spread over many buckets; when they do not (many equal keys), the
+    /// comparison sort is used instead.
+    static func bucketSort(_ a: UnsafeMutablePointer<UInt64>, count n: Int, scratch: UnsafeMutablePointer<UInt64>) {
+        var all = UnsafeMutableBufferPointer(start: a, count: n)
+        if n < 96 {
+            all.sort()
+            return
+        }
+        var lo = UInt32.max, hi = UInt32.min
+        for i in 0..<n {
+            let k = UInt32(truncatingIfNeeded: a[i] &>> 32)
+            lo = Swift.min(lo, k)
+            hi = Swift.max(hi, k)
+        }
+        let span = hi &- lo
+        let shift = UInt32(Swift.max(0, (32 - span.leadingZeroBitCount) - 11))
+        let buckets = Int(span >> shift) + 1
+        let sorted: Bool = withUnsafeTemporaryAllocation(of: Int.self, capacity: buckets) { histogram in
+            guard let h = histogram.baseAddress else { return false }
+            h.initialize(repeating: 0, count: buckets)
+            for i in 0..<n { h[Int((UInt32(truncatingIfNeeded: a[i] &>> 32) &- lo) >> shift)] &+= 1 }
+            var offset = 0, largest = 0
+            for b in 0..<buckets {
+                let c = h[b]
+                largest = Swift.max(largest, c)
+                h[b] = offset
+                offset &+= c
+            }
+            if largest > 64 { return false }
+            for i in 0..<n {
+                let x = a[i]
+                let b = Int((UInt32(truncatingIfNeeded: x &>> 32) &- lo) >> shift)
+                scratch[h[b]] = x
+                h[b] &+= 1
+            }
+            // Entries are now in bucket order; the insertion pass only moves entries within a bucket.
+            for i in 1..<n {
+                let x = scratch[i]
+                var j = i - 1
+                while j >= 0 && x < scratch[j] {
+                    scratch[j + 1] = scratch[j]
+                    j -= 1
+                }
+                scratch[j + 1] = x
+            }
+            a.update(from: scratch, count: n)
+            return true
+        }
+        if !sorted { all.sort() }
     }
 
     /// The float whose ``orderedBits(_:)`` are `u`.
