@@ -9,12 +9,15 @@ import KindredTensor
 /// each tile of scores is one single-threaded BLAS product (`Q_b · G_bᵀ`), small enough to stay in
 /// the core's cache, and is scanned at once — sixteen items per comparison against each query's
 /// running threshold; the few that pass go to the query's candidate buffer (``TopKBuffer``: unsorted,
-/// compacted to the best k by quickselect when full, sorted once at the end). Threads never wait on
+/// compacted to the best k by quickselect when full, sorted once at the end). For float32 searches
+/// with k ≥ 128, each query first gets a threshold guessed from a sample of the gallery
+/// (``ThresholdSample``); a row whose guess let fewer than k items through is searched again. Threads never wait on
 /// each other and BLAS starts no threads of its own, so the cores are not oversubscribed.
 ///
 /// Memory beyond the inputs, per worker: one tile (`queryBlockSize × galleryBlockSize` scalars,
-/// 2 MiB for float32 at the defaults) and `queryBlockSize × (2k + 32)` candidates; in all, the
-/// `queries × k` result and the gallery's norms (`gallery` scalars).
+/// 2 MiB for float32 at the defaults; with a threshold sample, at most `queryBlockSize × 4096`) and
+/// `queryBlockSize × (2k + 32)` candidates; in all, the `queries × k` result, the gallery's norms
+/// (`gallery` scalars) and the sample (at most 4096 gallery rows).
 ///
 /// **Tie-breaking:** equal scores put the lower gallery index first. Every score is computed once
 /// by the same product whatever the thread count, and selection is exact, so the result does not

@@ -5,7 +5,8 @@ import KindredTensor
 ///
 /// With `k` in the hundreds (MAP@R reads as deep as the largest class), filling a buffer from an
 /// open threshold lets thousands of items in and compacts it many times. Instead, one item of
-/// every `s` consecutive gallery items (`s = k / 64`, at a hashed offset) is scored first; the key at rank `k / s + 3√(k / s) + 1` of that
+/// every `s` consecutive gallery items (`s = k / 64`, or more for galleries beyond 64 · 4096 items
+/// per 64 of k, at a hashed offset) is scored first; the key at rank `k / s + 3√(k / s) + 1` of that
 /// sample — three standard deviations past the expected rank of the k-th best — becomes the row's
 /// starting threshold. About `k + 3√(k·s)` items then pass the scan, which fits the buffer without a
 /// compaction. The guess is only a filter: a row that lets fewer than `k` items through (a tight
@@ -20,13 +21,18 @@ final class ThresholdSample {
     let factors: [Float]
     /// The 0-based rank, in the sample, of the key taken as the threshold.
     let rank: Int
+    /// The most items a sample holds (so a worker's tile holds at most `queryBlockSize × 4096` scores).
+    static let maximumCount = 4096
 
     /// The sample for a search of depth `depth`, or `nil` when `k` is too small (below 128) or too close
     /// to the gallery size (more than a quarter of it) for a sample to pay off.
     init?(depth: Int, galleryCount: Int, gallery: Tensor, galleryFactor: [Float]) {
         guard depth >= 128, galleryCount >= 4 * depth, gallery.dtype == .float32 else { return nil }
-        let step = depth / 64
+        // At most `maximumCount` sampled items (their scores share the worker's tile), and enough of
+        // them ahead of the k-th best for the guess to be worth making.
+        let step = Swift.max(depth / 64, (galleryCount + Self.maximumCount - 1) / Self.maximumCount)
         let expected = Double(depth) / Double(step)
+        guard expected >= 16 else { return nil }
         let rank = Int((expected + 3 * expected.squareRoot()).rounded(.up)) + 1
         // One item from each run of `step` consecutive items, at a hashed offset: a plain stride would
         // see only some labels when the gallery is ordered periodically (label = index mod C).

@@ -23,8 +23,10 @@ struct TopKEntry<T: KFloat>: Comparable {
 /// is looked at only when its key is **strictly below** the threshold: gallery indices arrive in
 /// increasing order, so an item whose key equals the threshold would lose the tie anyway. Most items
 /// are rejected by one comparison (in ``ExactSearch`` eight or sixteen at a time), the buffer is
-/// compacted O(k log(G/k)) / k times per query, and rows are sorted once at the end — cheaper than a
-/// heap for large k (MAP@R needs k ≈ the largest class) and no slower for small k.
+/// compacted O(k log(G/k)) / k times per query, and rows are sorted once at the end (float32: a
+/// bucket sort) — cheaper than a heap for large k (MAP@R needs k ≈ the largest class) and no slower
+/// for small k. A row can also start at a guessed threshold (``prime(row:threshold:)``, see
+/// ``ThresholdSample``), which for large k spares the compactions altogether.
 struct TopKBuffer<T: KFloat> {
     /// Neighbours kept per row.
     let depth: Int
