@@ -38,6 +38,16 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(arcface.sampler.kind, .shuffle)
     }
 
+    /// A generative config where a metric-learning one is expected (`kindred eval --run` on a VAE
+    /// run) names the task and the commands that do take it.
+    func testGenerativeConfigIsNamedAsSuch() {
+        let e = error("task: vae\nepochs: 2\n")
+        XCTAssertEqual(e?.path, "task")
+        XCTAssertEqual(e?.line, 1)
+        XCTAssertTrue(e?.message.contains("generative run (task: vae)") ?? false, e?.message ?? "")
+        XCTAssertTrue(e?.message.contains("kindred generate") ?? false, e?.message ?? "")
+    }
+
     func testUnknownKeyNamesThePathAndSuggests() {
         let e = error("model:\n  embeding_size: 32\n")
         XCTAssertEqual(e?.path, "model.embeding_size")

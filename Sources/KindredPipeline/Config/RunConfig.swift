@@ -49,6 +49,14 @@ public struct RunConfig: Sendable, Equatable {
     }
 
     init(node: Node) throws {
+        if case .mapping(let m) = node, let task = m["task"] {
+            // A generative config (or the config.yaml of a generative run) where a metric-learning
+            // one is expected: say what it is rather than reject `task` as an unknown key.
+            throw ConfigError(path: "task", line: task.mark?.line, message:
+                "this is the config of a generative run (task: \(task.string ?? "?")): `kindred train` runs it and "
+                + "`kindred generate` uses what it trained; `kindred eval`, `embed`, `search` and `visualize` need a "
+                + "metric-learning run (a config without 'task:')")
+        }
         let r = try ConfigReader(node, path: "")
         if let v = try r.string("name") { name = v }
         if let v = try r.int("seed", atLeast: 0) { seed = UInt64(v) }
