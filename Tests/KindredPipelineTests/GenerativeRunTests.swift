@@ -108,6 +108,23 @@ final class GenerativeRunTests: XCTestCase {
         }
     }
 
+    /// Images of at least SSIM's 11×11 window add an `ssim` column to the autoencoder and VAE
+    /// evaluations (a value in (−1, 1]); smaller images leave it out.
+    func testSSIMIsMeasuredOnLargeEnoughImages() throws {
+        for task in ["autoencoder", "vae"] {
+            let dir = root.appendingPathComponent("ssim-" + task)
+            let c = try config(task, "", overrides: ["data.image_size=12", "epochs=1"])
+            let run = quiet(try GenerativeRun(config: c, directory: dir, data: pixelSplits(size: 12)))
+            XCTAssertEqual(Array(run.metricNames.prefix(3)), ["mse", "psnr", "ssim"], task)
+            let summary = try run.run()
+            let ssim = try XCTUnwrap(summary.finalMetrics.first { $0.name == "ssim" }?.value)
+            XCTAssertTrue(ssim > -1 && ssim <= 1, "\(task): ssim \(ssim)")
+        }
+        let small = quiet(try GenerativeRun(config: try config("autoencoder"), directory: root.appendingPathComponent("ssim-small"),
+                                            data: pixelSplits()))
+        XCTAssertFalse(small.metricNames.contains("ssim"))
+    }
+
     func testEachTaskTrainsAndWritesItsRunFiles() throws {
         for task in ["autoencoder", "denoising_autoencoder", "vae"] {
             let dir = root.appendingPathComponent(task)

@@ -7,8 +7,9 @@ import KindredTensor
 /// The `autoencoder` and `denoising_autoencoder` tasks: a ``ConvAutoencoder`` trained to
 /// reconstruct its input, or — denoising — the clean image from a corrupted copy.
 ///
-/// Loss: the configured reconstruction loss (mean per pixel). Evaluation on the test split: `mse`
-/// and `psnr` (mean per-image PSNR, dB) of the reconstruction against the clean image; a denoising
+/// Loss: the configured reconstruction loss (mean per pixel). Evaluation on the test split: `mse`,
+/// `psnr` (mean per-image PSNR, dB) and `ssim` (mean per-image SSIM, 11×11 Gaussian window; NaN for
+/// left out for images smaller than that) of the reconstruction against the clean image; a denoising
 /// autoencoder also reports `noisy_psnr` (the corrupted input against the clean image, the same
 /// seeded noise every epoch) and `psnr_gain` = psnr − noisy_psnr. The sample grid shows test
 /// images, (their corrupted copies,) and the reconstructions.
@@ -37,7 +38,12 @@ final class AutoencoderTask: GenerativeTrainingTask {
     }
 
     var lossNames: [String] { [settings.reconstruction.rawValue] }
-    var metricNames: [String] { denoising ? ["mse", "psnr", "noisy_psnr", "psnr_gain"] : ["mse", "psnr"] }
+    var metricNames: [String] {
+        let quality = measuresSSIM ? ["mse", "psnr", "ssim"] : ["mse", "psnr"]
+        return denoising ? quality + ["noisy_psnr", "psnr_gain"] : quality
+    }
+    /// SSIM needs images of at least its 11×11 window.
+    var measuresSSIM: Bool { context.config.data.imageSize >= ImageQuality.ssimWindowSize }
     var bestMetric: (name: String, higherIsBetter: Bool) { denoising ? ("psnr", true) : ("mse", false) }
     var modules: [(name: String, module: Module)] { [("model", model)] }
     var optimizers: [(name: String, optimizer: Optimizer)] { [("model", optimizer)] }
@@ -86,11 +92,11 @@ final class AutoencoderTask: GenerativeTrainingTask {
             let x = context.pixels(test, Array(r))
             let input = evaluationInput(x, first: r.lowerBound)
             let y = withoutGradients { model.decode(model.encode(input)) }
-            try tally.add(y, target: x)
+            try tally.add(y, target: x, structural: measuresSSIM)
             if denoising { try noisy.add(input, target: x) }
         }
-        guard denoising else { return [tally.meanSquaredError, tally.meanPSNR] }
-        return [tally.meanSquaredError, tally.meanPSNR, noisy.meanPSNR, tally.meanPSNR - noisy.meanPSNR]
+        let quality = [tally.meanSquaredError, tally.meanPSNR] + (measuresSSIM ? [tally.meanSSIM] : [])
+        return denoising ? quality + [noisy.meanPSNR, tally.meanPSNR - noisy.meanPSNR] : quality
     }
 
     func sampleGrid(epoch: Int) throws -> Image {

@@ -8,7 +8,7 @@ import KindredTensor
 /// loss = mean over the batch of [reconstruction(x, decode(z)) + β·KL(q(z|x) ‖ N(0, I))], the
 /// reconstruction summed over pixels and z drawn by reparameterisation from ``GlobalRandom``.
 ///
-/// Evaluation on the test split: `mse` and `psnr` of the decoded posterior means; `reconstruction`,
+/// Evaluation on the test split: `mse`, `psnr` and `ssim` of the decoded posterior means; `reconstruction`,
 /// `kl` and `neg_elbo` = reconstruction + KL (β = 1, nats per image with BCE; one latent draw per
 /// image from a generator seeded by the run's seed, so epochs are comparable). The sample grid
 /// shows test images, their reconstructions, and two rows of samples from the prior (the same
@@ -37,7 +37,11 @@ final class VAETask: GenerativeTrainingTask {
     }
 
     var lossNames: [String] { ["loss", "reconstruction", "kl"] }
-    var metricNames: [String] { ["mse", "psnr", "reconstruction", "kl", "neg_elbo"] }
+    var metricNames: [String] {
+        (measuresSSIM ? ["mse", "psnr", "ssim"] : ["mse", "psnr"]) + ["reconstruction", "kl", "neg_elbo"]
+    }
+    /// SSIM needs images of at least its 11×11 window.
+    var measuresSSIM: Bool { context.config.data.imageSize >= ImageQuality.ssimWindowSize }
     var bestMetric: (name: String, higherIsBetter: Bool) { ("neg_elbo", false) }
     var modules: [(name: String, module: Module)] { [("model", model)] }
     var optimizers: [(name: String, optimizer: Optimizer)] { [("model", optimizer)] }
@@ -82,11 +86,11 @@ final class VAETask: GenerativeTrainingTask {
                 let (rec, kl, out) = terms(x, generator: &rng)
                 recSum += rec.sum().item()
                 klSum += kl.sum().item()
-                try tally.add(model.decode(out.mean), target: x)
+                try tally.add(model.decode(out.mean), target: x, structural: measuresSSIM)
             }
         }
         let n = Double(max(test.count, 1))
-        return [tally.meanSquaredError, tally.meanPSNR, recSum / n, klSum / n, (recSum + klSum) / n]
+        return [tally.meanSquaredError, tally.meanPSNR] + (measuresSSIM ? [tally.meanSSIM] : []) + [recSum / n, klSum / n, (recSum + klSum) / n]
     }
 
     func sampleGrid(epoch: Int) throws -> Image {
