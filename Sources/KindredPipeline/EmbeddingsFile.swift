@@ -101,13 +101,8 @@ public struct EmbeddingsFile: @unchecked Sendable {
                 throw EvaluationError(message: "labels '\(source)': give an .npy file or FILE.csv:COLUMN")
             }
             let path = String(source[..<colon.lowerBound]) + ".csv", column = String(source[colon.upperBound...])
-            let table = try CSVTable(contentsOf: URL(fileURLWithPath: path))
-            guard let c = table.header.firstIndex(of: column) else {
-                throw EvaluationError(message: "\(path): no column '\(column)' (columns: \(table.header.joined(separator: ", ")))")
-            }
             var ids: [String: Int] = [:]
-            labels = table.rows.map { row in
-                let v = c < row.fields.count ? row.fields[c] : ""
+            labels = try csvColumn(path: path, column: column).map { v in
                 if let i = Int(v) { return i }
                 if let id = ids[v] { return id }
                 ids[v] = 1_000_000 + ids.count
@@ -118,6 +113,32 @@ public struct EmbeddingsFile: @unchecked Sendable {
             throw EvaluationError(message: "\(source) has \(labels.count) labels for \(count) embeddings")
         }
         return labels
+    }
+
+    /// The category of each row from column `column` of the CSV file that `labelSource`
+    /// (`FILE.csv:COLUMN`) takes the labels from; empty cells become ``SplitData/noCategory``.
+    ///
+    /// - Throws: ``EvaluationError`` when the labels do not come from a CSV file, the column is
+    ///   missing, or the file has not `count` rows.
+    public static func readCategories(labels labelSource: String?, column: String, count: Int) throws -> [String] {
+        guard let labelSource, let colon = labelSource.range(of: ".csv:", options: [.caseInsensitive, .backwards]) else {
+            throw EvaluationError(message: "categories come from the labels' CSV file: pass --labels FILE.csv:COLUMN with --category-column")
+        }
+        let path = String(labelSource[..<colon.lowerBound]) + ".csv"
+        let categories = try csvColumn(path: path, column: column).map { $0.isEmpty ? SplitData.noCategory : $0 }
+        guard categories.count == count else {
+            throw EvaluationError(message: "\(path) has \(categories.count) rows for \(count) embeddings")
+        }
+        return categories
+    }
+
+    /// The cells of column `column` of the CSV file at `path` (empty where a row is short).
+    static func csvColumn(path: String, column: String) throws -> [String] {
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: path))
+        guard let c = table.header.firstIndex(of: column) else {
+            throw EvaluationError(message: "\(path): no column '\(column)' (columns: \(table.header.joined(separator: ", ")))")
+        }
+        return table.rows.map { c < $0.fields.count ? $0.fields[c] : "" }
     }
 
     static func wholeNumbers(_ values: [Double], source: String) throws -> [Int] {

@@ -16,6 +16,15 @@ public struct EvaluationOutcome: Sendable {
     public let relevance: RankedRelevance
     /// Item index (in the evaluated split) of each query and each gallery entry.
     public let queryItems: [Int], galleryItems: [Int]
+    /// The metrics of each category's queries, categories in ascending order (empty when the
+    /// evaluation was given no categories).
+    public var categorySummaries: [CategorySummary] = []
+
+    /// The metrics of each category as logged, parallel to ``categorySummaries``.
+    public var categoryRecords: [CategoryRecord] {
+        categorySummaries.map { CategoryRecord(category: $0.category, queryCount: $0.queryCount,
+                                               metrics: zip(names, $0.summaries).map { MetricRecord(name: $0.0, summary: $0.1) }) }
+    }
 
     /// The mean of metric `name`.
     public func value(of name: String) -> Double? {
@@ -44,11 +53,17 @@ public enum Evaluator {
 
     /// Evaluates `embeddings` with `labels`: queries against the gallery (leave-one-out when
     /// `isQuery`/`isGallery` are nil, so every item is a query against all others).
+    ///
+    /// With `categories` (one per item), the outcome also holds the metrics of each category's
+    /// queries, with the same bootstrap settings.
     public static func evaluate(embeddings: Tensor, labels: [Int], isQuery: [Bool]? = nil, isGallery: [Bool]? = nil,
-                                config: EvaluationConfig, seed: UInt64) throws -> EvaluationOutcome {
+                                categories: [String]? = nil, config: EvaluationConfig, seed: UInt64) throws -> EvaluationOutcome {
         let n = labels.count
         guard embeddings.rank == 2, embeddings.shape[0] == n else {
             throw EvaluationError(message: "embeddings of shape \(embeddings.shape) do not match \(n) labels (expected [\(n), d])")
+        }
+        if let categories, categories.count != n {
+            throw EvaluationError(message: "\(categories.count) categories for \(n) items (expected one category per item)")
         }
         let metrics = try config.metrics.map { try RankingMetric(parsing: $0) }
         let distance: SearchDistance = switch config.distance {
@@ -66,8 +81,10 @@ public enum Evaluator {
         } else {
             report = try evaluation.evaluate(embeddings: embeddings, labels: labels)
         }
-        return EvaluationOutcome(summaries: report.summaries, names: config.metrics, result: report.result, relevance: report.relevance,
-                                 queryItems: report.queryIndices, galleryItems: report.galleryIndices)
+        var outcome = EvaluationOutcome(summaries: report.summaries, names: config.metrics, result: report.result, relevance: report.relevance,
+                                        queryItems: report.queryIndices, galleryItems: report.galleryIndices)
+        if let categories { outcome.categorySummaries = try report.summariesByCategory(categories) }
+        return outcome
     }
 }
 

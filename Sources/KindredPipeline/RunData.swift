@@ -17,8 +17,27 @@ public struct SplitData: @unchecked Sendable {
     public let classNames: [String]
     /// Where the data came from (for logs and the report).
     public let source: String
+    /// The category of each item (OML's `category` column; ``noCategory`` for items without one),
+    /// or nil when the data has no categories (Fashion-MNIST, folders, CSVs without the column).
+    public let categories: [String]?
     /// The original image of item `i` (for retrieval grids).
     public let originalImage: @Sendable (Int) throws -> Image
+
+    /// The category name given to items without a category when others have one.
+    public static let noCategory = "(none)"
+
+    /// A split of `images` with their `labels`; `categories`, when given, has one entry per item.
+    public init(images: Tensor, labels: [Int], isQuery: [Bool]?, isGallery: [Bool]?, classNames: [String], source: String,
+                categories: [String]? = nil, originalImage: @escaping @Sendable (Int) throws -> Image) {
+        self.images = images
+        self.labels = labels
+        self.isQuery = isQuery
+        self.isGallery = isGallery
+        self.classNames = classNames
+        self.source = source
+        self.categories = categories
+        self.originalImage = originalImage
+    }
 
     /// The number of items.
     public var count: Int { labels.count }
@@ -118,11 +137,16 @@ public enum RunData {
             throw DataPipelineError(message: "cannot read an image: \(first)")
         }
         let names = dataset.labelNames
+        // Items without a category get a placeholder when others of the split have one.
+        let categories = dataset.categoryNames.isEmpty ? nil : chosen.map { i -> String in
+            let c = dataset.categories[i]
+            return c >= 0 && c < dataset.categoryNames.count ? dataset.categoryNames[c] : SplitData.noCategory
+        }
         return SplitData(images: Tensor(values, shape: [chosen.count, channels, size, size]),
                          labels: chosen.map { dataset.labels[$0] },
                          isQuery: training ? nil : chosen.map { dataset.isQuery[$0] },
                          isGallery: training ? nil : chosen.map { dataset.isGallery[$0] },
-                         classNames: names, source: source,
+                         classNames: names, source: source, categories: categories,
                          originalImage: { try dataset.image(at: chosen[$0]) })
     }
 }

@@ -31,6 +31,37 @@ public struct MetricRecord: Codable, Sendable, Equatable {
     }
 }
 
+/// The metrics of one category's queries as logged (OML's `category` column).
+public struct CategoryRecord: Codable, Sendable, Equatable {
+    /// The category.
+    public var category: String
+    /// Queries of the category (evaluated and dropped).
+    public var queryCount: Int
+    /// One record per metric, in config order.
+    public var metrics: [MetricRecord]
+
+    /// A record of `category`'s metrics.
+    public init(category: String, queryCount: Int, metrics: [MetricRecord]) {
+        self.category = category
+        self.queryCount = queryCount
+        self.metrics = metrics
+    }
+
+    /// The `by_category` section of `metrics.json`: category → metric name → record.
+    public static func byCategory(_ records: [CategoryRecord]) -> [String: [String: MetricRecord]] {
+        var out: [String: [String: MetricRecord]] = [:]
+        for r in records {
+            out[r.category] = Dictionary(r.metrics.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        return out
+    }
+
+    /// Readable lines: the category with its query count, then one indented ``MetricRecord/line`` per metric.
+    public var lines: [String] {
+        ["\(category) (\(queryCount) \(queryCount == 1 ? "query" : "queries"))"] + metrics.map { "  " + $0.line }
+    }
+}
+
 /// One epoch as logged in `epochs.jsonl`.
 public struct EpochRecord: Codable, Sendable, Equatable {
     /// Epoch number (1-based).
@@ -87,6 +118,14 @@ public struct RunSummary: Codable, Sendable {
     public var secondsThisInvocation: Double
     /// Peak resident memory of the process in bytes (where the system reports it).
     public var peakMemoryBytes: Int?
+    /// The last evaluation per category (category → metric name → record), written as
+    /// `by_category`; nil (and left out) when the evaluation data has no categories.
+    public var byCategory: [String: [String: MetricRecord]]? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case name, epochs, steps, finalMetrics, bestBy, bestEpoch, bestValue, secondsThisInvocation, peakMemoryBytes
+        case byCategory = "by_category"
+    }
 
     /// Pretty-printed JSON.
     public var json: String {

@@ -15,6 +15,7 @@ public enum RunReport {
         var test: SplitData
         var embeddings: Tensor
         var outcome: EvaluationOutcome?
+        var categories: [CategoryRecord] = []
         var facts: [(key: String, value: String)]
     }
 
@@ -27,9 +28,13 @@ public enum RunReport {
 
         report.addSection("Retrieval metrics")
         report.addParagraph("Evaluation split after the last epoch (\(input.outcome.map { "\($0.queryItems.count) queries × \($0.galleryItems.count) gallery items" } ?? "")\(input.test.isQuery == nil ? ", query = gallery, leave-one-out" : "")), \(c.evaluation.distance.rawValue) distance. Intervals: 95% bootstrap over queries (\(c.evaluation.bootstrap) resamples). Queries without any relevant gallery item are dropped from the means and counted.")
-        report.addMetricTable(input.summary.finalMetrics.map {
-            ReportMetric(name: $0.name, value: $0.value, lower: $0.lower, upper: $0.upper, evaluatedQueries: $0.queries, droppedQueries: $0.dropped)
-        }, caption: input.summary.bestEpoch.map { "Best \(c.evaluation.bestBy) at epoch \($0) (checkpoints/best.safetensors)" })
+        report.addMetricTable(input.summary.finalMetrics.map(reportMetric), caption: input.summary.bestEpoch.map { "Best \(c.evaluation.bestBy) at epoch \($0) (checkpoints/best.safetensors)" })
+        if !input.categories.isEmpty {
+            report.addParagraph("The same metrics per category (the data's category column), over each category's queries, with the same intervals.")
+            report.addGroupedMetricTable(input.categories.map { category in
+                (name: category.category, metrics: category.metrics.map(reportMetric))
+            }, groupHeading: "Category")
+        }
 
         report.addSection("Training")
         let steps = stepLog(input.files.steps)
@@ -82,6 +87,12 @@ public enum RunReport {
         report.addSection("Configuration")
         report.addPreformatted(c.resolvedYAML, caption: "config.yaml (resolved; rerun with `kindred train config.yaml`)")
         try report.write(to: input.files.report)
+    }
+
+    /// A metric table row of `record`.
+    static func reportMetric(_ record: MetricRecord) -> ReportMetric {
+        ReportMetric(name: record.name, value: record.value, lower: record.lower, upper: record.upper,
+                     evaluatedQueries: record.queries, droppedQueries: record.dropped)
     }
 
     /// Loss and tuple count per step from `steps.csv`.

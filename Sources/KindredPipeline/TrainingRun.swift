@@ -194,6 +194,10 @@ public final class TrainingRun {
             lastOutcome = (epoch, outcome)
             record.metrics = zip(outcome.names, outcome.summaries).map { MetricRecord(name: $0.0, summary: $0.1) }
             for m in record.metrics { log("  \(m.line)") }
+            if epoch == config.epochs, !outcome.categorySummaries.isEmpty {
+                log("  by category:")
+                for line in outcome.categoryRecords.flatMap(\.lines) { log("    " + line) }
+            }
             if let v = outcome.value(of: config.evaluation.bestBy), v > (state.bestValue ?? -.infinity) {
                 state.bestValue = v
                 state.bestEpoch = epoch
@@ -215,7 +219,7 @@ public final class TrainingRun {
     public func evaluate() throws -> EvaluationOutcome {
         let e = Evaluator.embed(model: model, images: test.images, batchSize: config.evaluation.batchSize)
         return try Evaluator.evaluate(embeddings: e, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery,
-                                      config: config.evaluation, seed: config.seed)
+                                      categories: test.categories, config: config.evaluation, seed: config.seed)
     }
 
     private func finish(trainingSeconds: Double) throws -> RunSummary {
@@ -223,14 +227,17 @@ public final class TrainingRun {
         try EmbeddingsFile(embeddings: embeddings, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery)
             .write(to: files.embeddings)
         let final = history.last { !$0.metrics.isEmpty }
-        let summary = RunSummary(name: config.name, epochs: state.epoch, steps: state.globalStep,
+        let outcome = lastOutcome?.epoch == state.epoch ? lastOutcome?.outcome
+            : try? Evaluator.evaluate(embeddings: embeddings, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery,
+                                      categories: test.categories, config: config.evaluation, seed: config.seed)
+        // Per-category metrics only when they belong to the same evaluation as the final metrics.
+        let categories = final?.epoch == state.epoch ? outcome?.categoryRecords ?? [] : []
+        var summary = RunSummary(name: config.name, epochs: state.epoch, steps: state.globalStep,
                                  finalMetrics: final?.metrics ?? [], bestBy: config.evaluation.bestBy,
                                  bestEpoch: state.bestEpoch, bestValue: state.bestValue,
                                  secondsThisInvocation: trainingSeconds, peakMemoryBytes: peakResidentBytes())
+        if !categories.isEmpty { summary.byCategory = CategoryRecord.byCategory(categories) }
         try RunFiles.writeAtomically(summary.json, to: files.metrics)
-        let outcome = lastOutcome?.epoch == state.epoch ? lastOutcome?.outcome
-            : try? Evaluator.evaluate(embeddings: embeddings, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery,
-                                      config: config.evaluation, seed: config.seed)
         let s = config.sampler
         var facts: [(key: String, value: String)] = [
             (key: "Training data", value: "\(train.count) images of \(classCount) classes — \(train.source)"),
@@ -246,7 +253,7 @@ public final class TrainingRun {
         if let bytes = summary.peakMemoryBytes { facts.append((key: "Peak memory", value: String(format: "%.2f GiB", Double(bytes) / 1_073_741_824))) }
         facts.append((key: "BLAS", value: BLAS.configuration))
         try RunReport.write(.init(config: config, files: files, summary: summary, history: history, test: test,
-                                  embeddings: embeddings, outcome: outcome, facts: facts))
+                                  embeddings: embeddings, outcome: outcome, categories: categories, facts: facts))
         return summary
     }
 }

@@ -38,6 +38,7 @@ public struct HTMLReport: Sendable {
         case paragraph(String)
         case keyValues([KeyValue], caption: String?)
         case metrics([ReportMetric], caption: String?)
+        case groupedMetrics([MetricGroup], groupHeading: String, caption: String?)
         case preformatted(String, caption: String?)
         case svg(String, caption: String?)
         case figures([Figure], row: Bool)
@@ -50,6 +51,11 @@ public struct HTMLReport: Sendable {
         var margin: Int
         var rowHeight: Int
         var gap: Int
+    }
+
+    private struct MetricGroup: Sendable {
+        var name: String
+        var metrics: [ReportMetric]
     }
 
     private struct KeyValue: Sendable {
@@ -99,6 +105,19 @@ public struct HTMLReport: Sendable {
     /// with numbers right-aligned (``metricDecimals`` digits) and "—" for what is missing.
     public mutating func addMetricTable(_ metrics: [ReportMetric], caption: String? = nil) {
         append(.metrics(metrics, caption: caption))
+    }
+
+    /// Adds a metric table split into groups (e.g. one per category): the columns of
+    /// ``addMetricTable(_:caption:)`` after a first column, headed `groupHeading`, that names each
+    /// group once, on its first row.
+    ///
+    /// ```swift
+    /// report.addGroupedMetricTable([(name: "shoes", metrics: shoeMetrics), (name: "bags", metrics: bagMetrics)],
+    ///                              groupHeading: "Category")
+    /// ```
+    public mutating func addGroupedMetricTable(_ groups: [(name: String, metrics: [ReportMetric])], groupHeading: String,
+                                               caption: String? = nil) {
+        append(.groupedMetrics(groups.map { MetricGroup(name: $0.name, metrics: $0.metrics) }, groupHeading: groupHeading, caption: caption))
     }
 
     /// Adds preformatted text in a monospaced block (e.g. the run's YAML configuration or a log excerpt).
@@ -246,6 +265,29 @@ public struct HTMLReport: Sendable {
 
     private func anchor(_ index: Int) -> String { "section-\(index + 1)" }
 
+    /// The head of a metric table (with a leading group column when `groupHeading` is given) and the body's opening tag.
+    private func metricHeader(groupHeading: String?) -> String {
+        var html = "<thead><tr>" + (groupHeading.map { "<th>\(Markup.escaped($0))</th>" } ?? "")
+        html += "<th>Metric</th><th class=\"num\">Value</th><th class=\"num\">95% CI low</th>"
+        return html + "<th class=\"num\">95% CI high</th><th class=\"num\">Queries evaluated</th><th class=\"num\">Queries dropped</th></tr></thead>\n<tbody>\n"
+    }
+
+    /// A metric row's cells: its name, value, interval ends and query counts ("—" for what is missing).
+    private func metricCells(_ metric: ReportMetric) -> String {
+        let cells = [
+            ReportNumber.decimal(metric.value, decimals: metricDecimals),
+            metric.lower.map { ReportNumber.decimal($0, decimals: metricDecimals) },
+            metric.upper.map { ReportNumber.decimal($0, decimals: metricDecimals) },
+            metric.evaluatedQueries.map(ReportNumber.integer),
+            metric.droppedQueries.map(ReportNumber.integer),
+        ]
+        var html = "<th scope=\"row\">\(Markup.escaped(metric.name))</th>"
+        for cell in cells {
+            html += cell.map { "<td class=\"num\">\(Markup.escaped($0))</td>" } ?? "<td class=\"num missing\">—</td>"
+        }
+        return html
+    }
+
     private func render(_ block: Block) -> String {
         let e = Markup.escaped
         switch block {
@@ -256,22 +298,16 @@ public struct HTMLReport: Sendable {
             for row in rows { html += "<tr><th scope=\"row\">\(e(row.key))</th><td>\(e(row.value))</td></tr>\n" }
             return html + "</tbody></table>\n"
         case let .metrics(metrics, caption):
-            var html = "<table class=\"metrics\">" + captionElement(caption)
-            html += "<thead><tr><th>Metric</th><th class=\"num\">Value</th><th class=\"num\">95% CI low</th>"
-            html += "<th class=\"num\">95% CI high</th><th class=\"num\">Queries evaluated</th><th class=\"num\">Queries dropped</th></tr></thead>\n<tbody>\n"
-            for metric in metrics {
-                let cells = [
-                    ReportNumber.decimal(metric.value, decimals: metricDecimals),
-                    metric.lower.map { ReportNumber.decimal($0, decimals: metricDecimals) },
-                    metric.upper.map { ReportNumber.decimal($0, decimals: metricDecimals) },
-                    metric.evaluatedQueries.map(ReportNumber.integer),
-                    metric.droppedQueries.map(ReportNumber.integer),
-                ]
-                html += "<tr><th scope=\"row\">\(e(metric.name))</th>"
-                for cell in cells {
-                    html += cell.map { "<td class=\"num\">\(e($0))</td>" } ?? "<td class=\"num missing\">—</td>"
+            var html = "<table class=\"metrics\">" + captionElement(caption) + metricHeader(groupHeading: nil)
+            for metric in metrics { html += "<tr>" + metricCells(metric) + "</tr>\n" }
+            return html + "</tbody></table>\n"
+        case let .groupedMetrics(groups, groupHeading, caption):
+            var html = "<table class=\"metrics\">" + captionElement(caption) + metricHeader(groupHeading: groupHeading)
+            for group in groups where !group.metrics.isEmpty {
+                for (i, metric) in group.metrics.enumerated() {
+                    let name = i == 0 ? "<th scope=\"rowgroup\" rowspan=\"\(group.metrics.count)\">\(e(group.name))</th>" : ""
+                    html += "<tr>" + name + metricCells(metric) + "</tr>\n"
                 }
-                html += "</tr>\n"
             }
             return html + "</tbody></table>\n"
         case let .preformatted(text, caption):

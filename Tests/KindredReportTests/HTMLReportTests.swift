@@ -35,6 +35,20 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("# &lt;b&gt;not bold&lt;/b&gt;"))
     }
 
+    func testGroupedMetricTableNamesEachGroupOnce() throws {
+        var report = HTMLReport(title: "groups")
+        let metric = ReportMetric(name: "map@r", value: 0.5, lower: 0.4, upper: 0.6, evaluatedQueries: 12, droppedQueries: 1)
+        report.addGroupedMetricTable([(name: "shoes <&>", metrics: [metric, metric]), (name: "empty", metrics: []), (name: "bags", metrics: [metric])],
+                                     groupHeading: "Category", caption: "per category")
+        let html = report.render()
+        XCTAssertTrue(html.contains("<thead><tr><th>Category</th><th>Metric</th><th class=\"num\">Value</th>"))
+        XCTAssertTrue(html.contains("<tr><th scope=\"rowgroup\" rowspan=\"2\">shoes &lt;&amp;&gt;</th><th scope=\"row\">map@r</th><td class=\"num\">0.5000</td>"))
+        XCTAssertTrue(html.contains("<tr><th scope=\"rowgroup\" rowspan=\"1\">bags</th>"))
+        XCTAssertFalse(html.contains(">empty<"))
+        XCTAssertEqual(html.components(separatedBy: "<th scope=\"row\">map@r</th>").count - 1, 3)
+        XCTAssertTrue(html.contains("<caption>per category</caption>"))
+    }
+
     func testContainsEverySectionAndBlock() throws {
         let report = try smallReport()
         XCTAssertEqual(report.sectionCount, 4)

@@ -45,6 +45,7 @@ public final class GenerativeRun {
             let full = test
             test = SplitData(images: withoutGradients { full.images.rows(chosen) }, labels: chosen.map { full.labels[$0] },
                              isQuery: nil, isGallery: nil, classNames: full.classNames, source: full.source + " (\(limit) of \(n))",
+                             categories: full.categories.map { c in chosen.map { c[$0] } },
                              originalImage: { try full.originalImage(chosen[$0]) })
         }
         self.train = train
