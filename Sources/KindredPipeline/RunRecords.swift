@@ -47,7 +47,7 @@ public struct CategoryRecord: Codable, Sendable, Equatable {
         self.metrics = metrics
     }
 
-    /// The `by_category` section of `metrics.json`: category → metric name → record.
+    /// The `byCategory` section of `metrics.json`: category → metric name → record.
     public static func byCategory(_ records: [CategoryRecord]) -> [String: [String: MetricRecord]] {
         var out: [String: [String: MetricRecord]] = [:]
         for r in records {
@@ -119,12 +119,11 @@ public struct RunSummary: Codable, Sendable {
     /// Peak resident memory of the process in bytes (where the system reports it).
     public var peakMemoryBytes: Int?
     /// The last evaluation per category (category → metric name → record), written as
-    /// `by_category`; nil (and left out) when the evaluation data has no categories.
+    /// `byCategory`; nil (and left out) when the evaluation data has no categories.
     public var byCategory: [String: [String: MetricRecord]]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case name, epochs, steps, finalMetrics, bestBy, bestEpoch, bestValue, secondsThisInvocation, peakMemoryBytes
-        case byCategory = "by_category"
+        case name, epochs, steps, finalMetrics, bestBy, bestEpoch, bestValue, secondsThisInvocation, peakMemoryBytes, byCategory
     }
 
     /// Pretty-printed JSON.

@@ -16,7 +16,7 @@ struct Eval: ParsableCommand {
           kindred eval --embeddings emb.npy --labels items.csv:label --category-column category
         Queries with no relevant gallery item are dropped from the means and counted. When the data
         has categories (a CSV dataset's category column, or --category-column), the metrics are also
-        broken down per category; --output then writes {"metrics": [...], "by_category": {...}}
+        broken down per category; --output then writes {"metrics": [...], "byCategory": {...}}
         instead of the plain list of metrics.
         """)
 
@@ -90,14 +90,9 @@ struct Eval: ParsableCommand {
     }
 }
 
-/// `kindred eval --output` with categories: the overall metrics and the `by_category` section of
+/// `kindred eval --output` with categories: the overall metrics and the `byCategory` section of
 /// `metrics.json` (category → metric name → record).
 private struct CategorisedMetrics: Encodable {
     var metrics: [MetricRecord]
     var byCategory: [String: [String: MetricRecord]]
-
-    enum CodingKeys: String, CodingKey {
-        case metrics
-        case byCategory = "by_category"
-    }
 }

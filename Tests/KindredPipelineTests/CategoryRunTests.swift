@@ -101,9 +101,9 @@ final class CategoryRunTests: XCTestCase {
             }
         }
 
-        // metrics.json: by_category → category → metric name → record, equal to the evaluation's.
+        // metrics.json: byCategory → category → metric name → record, equal to the evaluation's.
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: run.files.metrics)) as? [String: Any])
-        let byCategory = try XCTUnwrap(json["by_category"] as? [String: [String: [String: Any]]])
+        let byCategory = try XCTUnwrap(json["byCategory"] as? [String: [String: [String: Any]]])
         XCTAssertEqual(Set(byCategory.keys), Set(names))
         for group in outcome.categorySummaries {
             for (m, name) in outcome.names.enumerated() {
@@ -141,7 +141,7 @@ final class CategoryRunTests: XCTestCase {
         XCTAssertTrue(try run.evaluate().categorySummaries.isEmpty)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: run.files.metrics)) as? [String: Any])
         XCTAssertNotNil(json["finalMetrics"])
-        XCTAssertNil(json["by_category"])
+        XCTAssertNil(json["byCategory"])
         XCTAssertFalse(try String(contentsOf: run.files.report, encoding: .utf8).contains("<th>Category</th>"))
     }
 
