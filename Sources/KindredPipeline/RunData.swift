@@ -103,7 +103,8 @@ public enum RunData {
                          originalImage: { try data.image(at: chosen[$0]) })
     }
 
-    /// Decodes, resizes and normalises every image of `dataset` (in parallel).
+    /// Decodes, resizes and normalises every image of `dataset`, on `config.workers` threads (default:
+    /// every core), with a progress bar from 2,000 images up.
     public static func decoded(_ dataset: RetrievalDataset, config: DataConfig, training: Bool, source: String) throws -> SplitData {
         guard dataset.count > 0 else {
             throw ConfigError(path: "data.path", message: "\(source) has no \(training ? "training" : "evaluation") items")
@@ -116,23 +117,31 @@ public enum RunData {
         var values = [Float](repeating: 0, count: chosen.count * channels * plane)
         var failures = [String?](repeating: nil, count: chosen.count)
         let mean = Float(config.mean), std = Float(config.std)
+        // `data.workers` threads decode interleaved items; a progress bar for large sets (thousands of
+        // files take a while to decode and resize).
+        let workers = Swift.max(1, Swift.min(config.workers ?? ProcessInfo.processInfo.activeProcessorCount, chosen.count))
+        let progress = chosen.count >= 2000 ? DecodeProgress(label: "decoding \(training ? "training" : "evaluation") images", total: chosen.count) : nil
         values.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { fail in
                 let outBase = out.baseAddress, failBase = fail.baseAddress
-                DispatchQueue.concurrentPerform(iterations: chosen.count) { n in
-                    do {
-                        let image = try dataset.image(at: chosen[n]).resized(width: size, height: size)
-                        guard image.channels == channels else {
-                            failBase?[n] = "\(dataset.items[chosen[n]].path.path): has \(image.channels) channels, data.channels is \(channels)"
-                            return
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for n in stride(from: worker, to: chosen.count, by: workers) {
+                        do {
+                            let image = try dataset.image(at: chosen[n]).resized(width: size, height: size)
+                            if image.channels != channels {
+                                failBase?[n] = "\(dataset.items[chosen[n]].path.path): has \(image.channels) channels, data.channels is \(channels)"
+                            } else if let outBase {
+                                image.writePlanar(into: outBase + n * channels * plane, mean: mean, std: std)
+                            }
+                        } catch {
+                            failBase?[n] = "\(error)"
                         }
-                        if let outBase { image.writePlanar(into: outBase + n * channels * plane, mean: mean, std: std) }
-                    } catch {
-                        failBase?[n] = "\(error)"
+                        progress?.advance()
                     }
                 }
             }
         }
+        progress?.finish()
         if let first = failures.compactMap({ $0 }).first {
             throw DataPipelineError(message: "cannot read an image: \(first)")
         }
@@ -149,6 +158,26 @@ public enum RunData {
                          classNames: names, source: source, categories: categories,
                          originalImage: { try dataset.image(at: chosen[$0]) })
     }
+}
+
+/// A ``ProgressBar`` that several decoding threads advance.
+final class DecodeProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let bar: ProgressBar
+    private var done = 0
+
+    init(label: String, total: Int) { bar = ProgressBar(label: label, total: total) }
+
+    /// One more item decoded.
+    func advance() {
+        lock.lock()
+        defer { lock.unlock() }
+        done += 1
+        bar.update(done)
+    }
+
+    /// The final line.
+    func finish() { bar.finish() }
 }
 
 /// An error while preparing a run's data that names the file.

@@ -127,6 +127,25 @@ final class CategoryRunTests: XCTestCase {
         XCTAssertLessThan(metricTable.lowerBound, categoryTable.lowerBound)
     }
 
+    /// `data.workers` only changes how many threads decode: one worker and three give the same
+    /// images, labels and categories; zero workers is a config error naming the key.
+    func testDecodeWorkersGiveTheSameData() throws {
+        let (csv, _, _) = try writeDataset()
+        var one = try config(csv: csv).data
+        one.workers = 1
+        var three = one
+        three.workers = 3
+        let a = try RunData.load(one), b = try RunData.load(three)
+        XCTAssertEqual(a.train.images.scalars, b.train.images.scalars)
+        XCTAssertEqual(a.test.images.scalars, b.test.images.scalars)
+        XCTAssertEqual(a.test.labels, b.test.labels)
+        XCTAssertEqual(a.test.categories, b.test.categories)
+        XCTAssertThrowsError(try RunConfig(yaml: "data: {workers: 0}\n")) { e in
+            XCTAssertEqual((e as? ConfigError)?.path, "data.workers", "\(e)")
+        }
+        XCTAssertEqual(try RunConfig(yaml: "data: {workers: 2}\n").data.workers, 2)
+    }
+
     func testDataWithoutCategoriesHasNoBreakdown() throws {
         let (csv, _, _) = try writeDataset(withCategories: false)
         let data = try RunData.load(try config(csv: csv).data)

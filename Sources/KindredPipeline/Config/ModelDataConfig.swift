@@ -73,6 +73,9 @@ public struct DataConfig: Sendable, Equatable {
     public var channels = 1
     /// Training-time augmentation (`data.transforms`); none by default.
     public var transforms = AugmentationConfig()
+    /// Threads that decode and resize CSV/folder images when the run starts (nil: every core).
+    /// Training batches are then gathered from memory, so no loader threads run during training.
+    public var workers: Int? = nil
 
     /// Defaults.
     public init() {}
@@ -91,6 +94,7 @@ public struct DataConfig: Sendable, Equatable {
             guard v == 1 || v == 3 else { throw ConfigError(path: "data.channels", message: "must be 1 (gray) or 3 (RGB), found \(v)") }
             channels = v
         }
+        workers = try r.int("workers", atLeast: 1)
         transforms = try AugmentationConfig(try r.child("transforms"))
         if kind == .fashionMNIST, imageSize != 28 || channels != 1 {
             throw ConfigError(path: "data", message: "Fashion-MNIST images are 28×28 gray: leave image_size and channels out or set 28 and 1")
@@ -110,6 +114,7 @@ public struct DataConfig: Sendable, Equatable {
         if testLimit > 0 { pairs.append(("test_limit", ConfigNodes.int(testLimit))) }
         pairs += [("mean", ConfigNodes.double(mean)), ("std", ConfigNodes.double(std)),
                   ("image_size", ConfigNodes.int(imageSize)), ("channels", ConfigNodes.int(channels))]
+        if let workers { pairs.append(("workers", ConfigNodes.int(workers))) }
         if transforms.isActive { pairs.append(("transforms", transforms.node)) }
         return ConfigNodes.map(pairs)
     }
