@@ -9,13 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 COUNT="${1:-3000}"
-VENV="${KINDRED_DATA_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/data-bench-venv}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torchvision" 2>/dev/null; then
-  echo "Creating the PyTorch venv in $VENV (pip install torch torchvision pillow)…" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q torch torchvision pillow
-fi
+. Benchmarks/lib.sh
+VENV="${KINDRED_DATA_BENCH_VENV:-$KINDRED_BENCH_CACHE/data-bench-venv}"
+ensure_venv "$VENV" torchvision torch torchvision pillow
 swift build -c release --product kindred-data-bench >&2
 FOLDER=.build/bench/jpegs-$COUNT
 mkdir -p .build/bench

@@ -4,13 +4,14 @@
 # median step, and prints the time per epoch (60,000 images) and the ratio Kindred/PyTorch
 # (below 1.0 = Kindred is faster).
 #   Benchmarks/gan-bench.sh [steps] [batch] [features]
-# PyTorch comes from $KINDRED_BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv).
+# PyTorch comes from $KINDRED_BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv; created on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-VENV="${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}"
-"$VENV/bin/python" -c "import torch" || { echo "no PyTorch in $VENV (see Benchmarks/run.sh)" >&2; exit 1; }
+. Benchmarks/lib.sh
+VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
+ensure_venv "$VENV" torch torch numpy
 swift build -c release --product kindred-gan-bench >&2
 mkdir -p .build/bench
 ROUNDS="${KINDRED_BENCH_ROUNDS:-3}"

@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
 MODEL="${1:-vae}"
-VENV="${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}"
+. Benchmarks/lib.sh
+VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
+ensure_venv "$VENV" torch torch numpy
 case "$MODEL" in
   vae) CONFIG=Examples/fashion-mnist-vae.yaml ;;
   *) echo "unknown model '$MODEL' (known: vae)" >&2; exit 2 ;;

@@ -11,13 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-VENV="${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, pytorch_metric_learning" 2>/dev/null; then
-  echo "Creating the Python venv in $VENV (pip install torch numpy pytorch-metric-learning)…" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q torch numpy "pytorch-metric-learning==2.9.*"
-fi
+. Benchmarks/lib.sh
+VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
+ensure_venv "$VENV" "torch, pytorch_metric_learning" torch numpy "pytorch-metric-learning==2.9.*"
 swift build -c release --product kindred-metric-bench >&2
 mkdir -p .build/bench
 # Alternate the two sides and keep each side's best run, so that a slow spell of a shared machine

@@ -12,21 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kindred"
-VENV="${KINDRED_BENCH_VENV:-$CACHE/bench-venv}"
-OML_VENV="${KINDRED_OML_VENV:-$CACHE/oml-venv}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch, faiss, pytorch_metric_learning" 2>/dev/null; then
-  echo "Creating the Python venv in $VENV (pip install torch numpy faiss-cpu pytorch-metric-learning)…" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q torch numpy faiss-cpu "pytorch-metric-learning==2.9.*"
-fi
-if [ ! -x "$OML_VENV/bin/python" ] || ! "$OML_VENV/bin/python" -c "import oml" 2>/dev/null; then
-  echo "Creating the Python venv in $OML_VENV (pip install open-metric-learning)…" >&2
-  python3 -m venv "$OML_VENV"
-  "$OML_VENV/bin/pip" install -q --upgrade pip
-  "$OML_VENV/bin/pip" install -q open-metric-learning
-fi
+. Benchmarks/lib.sh
+VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
+OML_VENV="${KINDRED_OML_VENV:-$KINDRED_BENCH_CACHE/oml-venv}"
+ensure_venv "$VENV" "torch, faiss, pytorch_metric_learning" torch numpy faiss-cpu "pytorch-metric-learning==2.9.*"
+ensure_venv "$OML_VENV" oml open-metric-learning
 swift build -c release --product kindred-retrieval-bench >&2
 mkdir -p .build/bench
 ROUNDS="${KINDRED_BENCH_ROUNDS:-2}"

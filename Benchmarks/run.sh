@@ -9,13 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/cpu-env
 export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-VENV="${KINDRED_BENCH_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv}"
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
-  echo "Creating the PyTorch venv in $VENV (pip install torch numpy)…" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q torch numpy
-fi
+. Benchmarks/lib.sh
+VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
+ensure_venv "$VENV" torch torch numpy
 swift build -c release --product kindred-bench >&2
 mkdir -p .build/bench
 # Alternate the two sides (Kindred, PyTorch, Kindred, PyTorch, …) and keep each side's best run, so

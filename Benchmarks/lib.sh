@@ -1,0 +1,17 @@
+# Shared by the Benchmarks/*.sh scripts (sourced, not run).
+
+# The folder for benchmark venvs, outside the repository.
+KINDRED_BENCH_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kindred"
+
+# ensure_venv DIR IMPORTS PACKAGE… — creates the Python venv DIR with `pip install PACKAGE…` unless
+# `python -c "import IMPORTS"` already works there (first use only; several GB for torch).
+ensure_venv() {
+  local dir="$1" imports="$2"
+  shift 2
+  if [ ! -x "$dir/bin/python" ] || ! "$dir/bin/python" -c "import $imports" 2>/dev/null; then
+    echo "Creating the Python venv in $dir (pip install $*)…" >&2
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --upgrade pip
+    "$dir/bin/pip" install -q "$@"
+  fi
+}
