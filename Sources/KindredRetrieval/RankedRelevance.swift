@@ -38,19 +38,17 @@ public struct RankedRelevance: Sendable, Equatable {
         var relevant = [Bool](repeating: false, count: result.indices.count)
         var counts = [Int](repeating: 0, count: result.queryCount)
         let depth = result.depth, galleryCount = galleryLabels.count
-        // Per chunk of queries (in parallel for large results): the first bad index, if any, and
-        // whether every row was exhaustive.
-        let chunkCount = Swift.max(1, Parallel.threadCount)
-        var badIndex = [Int?](repeating: nil, count: chunkCount)
-        var chunkExhaustive = [Bool](repeating: true, count: chunkCount)
+        // Per query (rows run in parallel for large results): a neighbour index outside the gallery,
+        // if any, and whether the row ranks every gallery item it can see.
+        var badIndex = [Int](repeating: -1, count: result.queryCount)
+        var rowExhaustive = [Bool](repeating: true, count: result.queryCount)
         result.indices.withUnsafeBufferPointer { indices in
             galleryLabels.withUnsafeBufferPointer { labels in
                 relevant.withUnsafeMutableBufferPointer { flags in
                     counts.withUnsafeMutableBufferPointer { relevantCounts in
                         badIndex.withUnsafeMutableBufferPointer { bad in
-                            chunkExhaustive.withUnsafeMutableBufferPointer { exhaustive in
+                            rowExhaustive.withUnsafeMutableBufferPointer { exhaustive in
                                 Parallel.forEachChunk(result.queryCount, costPerItem: Swift.max(1, depth)) { queries in
-                                    let chunk = result.queryCount == 0 ? 0 : Swift.min(chunkCount - 1, queries.lowerBound * chunkCount / result.queryCount)
                                     for q in queries {
                                         let label = queryLabels[q]
                                         let excluded = prepared.isEmpty ? [] : prepared.excluded(forQuery: q)
@@ -62,13 +60,13 @@ public struct RankedRelevance: Sendable, Equatable {
                                             let g = indices[q * depth + i]
                                             if g < 0 { continue }
                                             guard g < galleryCount else {
-                                                if bad[chunk] == nil { bad[chunk] = g }
+                                                if bad[q] < 0 { bad[q] = g }
                                                 continue
                                             }
                                             seen += 1
                                             flags[q * depth + i] = labels[g] == label
                                         }
-                                        if seen < galleryCount - excluded.count { exhaustive[chunk] = false }
+                                        exhaustive[q] = seen >= galleryCount - excluded.count
                                     }
                                 }
                             }
@@ -77,10 +75,10 @@ public struct RankedRelevance: Sendable, Equatable {
                 }
             }
         }
-        if let g = badIndex.compactMap({ $0 }).first {
+        if let g = badIndex.first(where: { $0 >= 0 }) {
             throw RetrievalError.indexOutOfRange(name: "result.indices", index: g, count: galleryCount)
         }
-        let exhaustive = !chunkExhaustive.contains(false)
+        let exhaustive = !rowExhaustive.contains(false)
         self.queryCount = result.queryCount
         self.depth = result.depth
         self.isRelevant = relevant
