@@ -6,8 +6,8 @@ import KindredTensor
 /// Embeddings with their labels, as `kindred embed` writes them and `kindred eval` reads them.
 ///
 /// The safetensors file holds `embeddings` (F32 `[N, D]`), `labels` (F64 `[N]`, whole numbers) and
-/// optionally `is_query` / `is_gallery` (F64 0/1); its metadata maps `labels` back to class names
-/// when known. ``write(to:)`` also writes `NAME.embeddings.npy` and `NAME.labels.npy` (float32 and
+/// optionally `is_query` / `is_gallery` (F64 0/1) and `categories` (F64 `[N]`, an index into the
+/// JSON list of category names in the metadata entry `kindred_categories`). ``write(to:)`` also writes `NAME.embeddings.npy` and `NAME.labels.npy` (float32 and
 /// int64) beside it for NumPy users. ``read(_:labels:)`` takes either the safetensors file or an
 /// `.npy` of embeddings with labels from an `.npy` or a CSV column.
 public struct EmbeddingsFile: @unchecked Sendable {
@@ -17,21 +17,25 @@ public struct EmbeddingsFile: @unchecked Sendable {
     public var labels: [Int]
     /// Query / gallery flags (nil: every row is both, leave-one-out).
     public var isQuery: [Bool]?, isGallery: [Bool]?
+    /// The category of each row (OML's `category` column), for per-category metrics; nil when unknown.
+    public var categories: [String]?
 
-    /// Embeddings with labels.
-    public init(embeddings: Tensor, labels: [Int], isQuery: [Bool]? = nil, isGallery: [Bool]? = nil) throws {
+    /// Embeddings with labels (and optionally query/gallery flags and categories, one per row).
+    public init(embeddings: Tensor, labels: [Int], isQuery: [Bool]? = nil, isGallery: [Bool]? = nil,
+                categories: [String]? = nil) throws {
         guard embeddings.rank == 2, embeddings.shape[0] == labels.count else {
             throw EvaluationError(message: "embeddings of shape \(embeddings.shape) need one label per row, got \(labels.count) labels")
         }
-        for (name, flags) in [("is_query", isQuery), ("is_gallery", isGallery)] {
-            if let flags, flags.count != labels.count {
-                throw EvaluationError(message: "\(name) has \(flags.count) entries for \(labels.count) embeddings")
+        for (name, count) in [("is_query", isQuery?.count), ("is_gallery", isGallery?.count), ("categories", categories?.count)] {
+            if let count, count != labels.count {
+                throw EvaluationError(message: "\(name) has \(count) entries for \(labels.count) embeddings")
             }
         }
         self.embeddings = embeddings.dtype == .float32 ? embeddings : embeddings.cast(to: .float32)
         self.labels = labels
         self.isQuery = isQuery
         self.isGallery = isGallery
+        self.categories = categories
     }
 
     /// Writes the safetensors file and the two `.npy` files beside it, atomically.
@@ -40,7 +44,19 @@ public struct EmbeddingsFile: @unchecked Sendable {
                                            ("labels", Tensor(doubles: labels.map(Double.init), shape: [labels.count], dtype: .float64))]
         if let isQuery { tensors.append(("is_query", Tensor(doubles: isQuery.map { $0 ? 1 : 0 }, shape: [labels.count], dtype: .float64))) }
         if let isGallery { tensors.append(("is_gallery", Tensor(doubles: isGallery.map { $0 ? 1 : 0 }, shape: [labels.count], dtype: .float64))) }
-        try Safetensors.write(tensors, metadata: ["kindred_embeddings": "1"], to: url)
+        var metadata = ["kindred_embeddings": "1"]
+        if let categories {
+            var names: [String] = [], index: [String: Int] = [:]
+            let codes = categories.map { c -> Double in
+                if let i = index[c] { return Double(i) }
+                index[c] = names.count
+                names.append(c)
+                return Double(names.count - 1)
+            }
+            tensors.append(("categories", Tensor(doubles: codes, shape: [codes.count], dtype: .float64)))
+            metadata[Self.categoryNamesKey] = String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
+        }
+        try Safetensors.write(tensors, metadata: metadata, to: url)
         let stem = url.deletingPathExtension()
         try NPY.encode(float32: embeddings.scalars, shape: embeddings.shape)
             .write(to: stem.appendingPathExtension("npy"), options: .atomic)
@@ -70,7 +86,8 @@ public struct EmbeddingsFile: @unchecked Sendable {
                 guard file.info(named: name) != nil else { return nil }
                 return try file.tensor(named: name, as: .float64).doubles.map { $0 != 0 }
             }
-            return try EmbeddingsFile(embeddings: e, labels: labels, isQuery: try flags("is_query"), isGallery: try flags("is_gallery"))
+            return try EmbeddingsFile(embeddings: e, labels: labels, isQuery: try flags("is_query"), isGallery: try flags("is_gallery"),
+                                      categories: try storedCategories(file, url: url))
         case "npy":
             let array = try NPY.read(url)
             guard array.shape.count == 2 else {
@@ -83,6 +100,24 @@ public struct EmbeddingsFile: @unchecked Sendable {
             return try EmbeddingsFile(embeddings: Tensor(doubles: array.values, shape: array.shape, dtype: .float32), labels: labels)
         default:
             throw EvaluationError(message: "\(url.path): expected a .safetensors or .npy file of embeddings")
+        }
+    }
+
+    /// The metadata entry that lists the category names of the `categories` tensor.
+    static let categoryNamesKey = "kindred_categories"
+
+    /// The `categories` of a Kindred safetensors file (nil when it has none).
+    static func storedCategories(_ file: SafetensorsFile, url: URL) throws -> [String]? {
+        guard file.info(named: "categories") != nil else { return nil }
+        guard let json = file.metadata[categoryNamesKey],
+              let names = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else {
+            throw EvaluationError(message: "\(url.path): a 'categories' tensor but no list of names in the metadata entry '\(categoryNamesKey)'")
+        }
+        return try file.tensor(named: "categories", as: .float64).doubles.enumerated().map { row, code in
+            guard code >= 0, code < Double(names.count), code == code.rounded() else {
+                throw EvaluationError(message: "\(url.path): categories[\(row)] = \(code) is not an index into the \(names.count) category names")
+            }
+            return names[Int(code)]
         }
     }
 

@@ -39,6 +39,7 @@ struct Embed: ParsableCommand {
         let trained = try TrainedModel(run: files, checkpoint: checkpoint == "best" ? files.bestCheckpoint : files.lastCheckpoint)
         var data = trained.config.data
         let images: Tensor, labels: [Int], sources: [String], names: [String]
+        var isQuery: [Bool]? = nil, isGallery: [Bool]? = nil, categories: [String]? = nil
         if let f = fashionMnist {
             let set = try FashionMNIST(split: f == "train" ? .train : .test, directory: URL(fileURLWithPath: data.kind == .fashionMNIST ? (data.path ?? FashionMNIST.defaultDirectory.path) : FashionMNIST.defaultDirectory.path))
             images = set.tensor(mean: Float(data.mean), std: Float(data.std))
@@ -49,10 +50,18 @@ struct Embed: ParsableCommand {
             let table = try folder.map { try RetrievalTable(imageFolder: URL(fileURLWithPath: $0), split: .validation) }
                 ?? RetrievalTable(contentsOf: URL(fileURLWithPath: csv ?? ""))
             let dataset = RetrievalDataset(table: table, split: split.flatMap(DatasetSplit.init(rawValue:)), channels: data.channels)
-            data.trainLimit = 0
-            let split = try RunData.decoded(dataset, config: data, training: true, source: folder ?? csv ?? "")
+            data.testLimit = 0
+            data.testClasses = nil
+            let split = try RunData.decoded(dataset, config: data, training: false, source: folder ?? csv ?? "")
             images = split.images
             labels = split.labels
+            categories = split.categories
+            // OML's query/gallery flags travel with the embeddings unless they say nothing (training
+            // rows have none) or every row is both (leave-one-out either way).
+            if let q = split.isQuery, let g = split.isGallery, q.contains(true), g.contains(true), !(q.allSatisfy { $0 } && g.allSatisfy { $0 }) {
+                isQuery = q
+                isGallery = g
+            }
             sources = dataset.items.map(\.path.path)
             names = dataset.labelNames
         } else {
@@ -65,7 +74,7 @@ struct Embed: ParsableCommand {
         let bar = ProgressBar(label: "embedding", total: images.shape[0])
         let embeddings = Evaluator.embed(model: trained.model, images: images, batchSize: trained.config.evaluation.batchSize, progress: bar)
         let url = URL(fileURLWithPath: output)
-        try EmbeddingsFile(embeddings: embeddings, labels: labels).write(to: url)
+        try EmbeddingsFile(embeddings: embeddings, labels: labels, isQuery: isQuery, isGallery: isGallery, categories: categories).write(to: url)
         let rows = zip(sources, labels).enumerated().map { i, p in
             [String(i), String(p.1), p.1 >= 0 && p.1 < names.count ? names[p.1] : "", p.0]
         }

@@ -59,6 +59,8 @@ struct Eval: ParsableCommand {
             data = try EmbeddingsFile.read(URL(fileURLWithPath: embeddings ?? ""), labels: labels)
             if let categoryColumn {
                 categories = try EmbeddingsFile.readCategories(labels: labels, column: categoryColumn, count: data.labels.count)
+            } else {
+                categories = data.categories   // written by `kindred embed` for CSV data with categories
             }
         }
         if let metrics { evalConfig.metrics = metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }

@@ -1,5 +1,6 @@
 import XCTest
 import KindredData
+import KindredNN
 import KindredRetrieval
 import KindredTensor
 @testable import KindredPipeline
@@ -144,6 +145,40 @@ final class CategoryRunTests: XCTestCase {
             XCTAssertEqual((e as? ConfigError)?.path, "data.workers", "\(e)")
         }
         XCTAssertEqual(try RunConfig(yaml: "data: {workers: 2}\n").data.workers, 2)
+    }
+
+    /// An embeddings file keeps the rows' query/gallery flags and categories (as `kindred embed`
+    /// writes them for a CSV), and evaluating what was read back gives the same per-category metrics
+    /// as evaluating the data directly; a file whose category codes do not match its names is an error.
+    func testEmbeddingsFileCarriesFlagsAndCategories() throws {
+        let (csv, expected, queries) = try writeDataset()
+        let test = try RunData.load(try config(csv: csv).data).test
+        var rng = RandomGenerator(seed: 3)
+        let embeddings = Tensor.normal([test.count, 8], generator: &rng)
+        let url = root.appendingPathComponent("e.safetensors")
+        try EmbeddingsFile(embeddings: embeddings, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery,
+                           categories: test.categories).write(to: url)
+        let back = try EmbeddingsFile.read(url)
+        XCTAssertEqual(back.categories, expected)
+        XCTAssertEqual(back.isQuery, queries)
+        XCTAssertEqual(back.isGallery, test.isGallery)
+        var config = EvaluationConfig()
+        config.bootstrap = 0
+        let direct = try Evaluator.evaluate(embeddings: embeddings, labels: test.labels, isQuery: test.isQuery, isGallery: test.isGallery,
+                                            categories: test.categories, config: config, seed: 0)
+        let viaFile = try Evaluator.evaluate(embeddings: back.embeddings, labels: back.labels, isQuery: back.isQuery, isGallery: back.isGallery,
+                                             categories: back.categories, config: config, seed: 0)
+        XCTAssertEqual(viaFile.categorySummaries, direct.categorySummaries)
+        XCTAssertFalse(direct.categorySummaries.isEmpty)
+        // A 'categories' tensor without its names in the metadata.
+        let broken = root.appendingPathComponent("broken.safetensors")
+        try Safetensors.write([("embeddings", embeddings.cast(to: .float32)),
+                               ("labels", Tensor(doubles: test.labels.map(Double.init), shape: [test.count], dtype: .float64)),
+                               ("categories", Tensor(doubles: Array(repeating: 0, count: test.count), shape: [test.count], dtype: .float64))],
+                              to: broken)
+        XCTAssertThrowsError(try EmbeddingsFile.read(broken)) { e in
+            XCTAssertTrue("\(e)".contains("kindred_categories"), "\(e)")
+        }
     }
 
     func testDataWithoutCategoriesHasNoBreakdown() throws {
