@@ -104,15 +104,31 @@ public struct QuadTree: Sendable {
     /// With `angle` 0 every pair is visited (exact).
     public func repulsion(on i: Int, angle: Double) -> (x: Double, y: Double, z: Double) {
         guard !nodes.isEmpty else { return (0, 0, 0) }
+        return nodes.withUnsafeBufferPointer { np in
+            order.withUnsafeBufferPointer { op in
+                points.withUnsafeBufferPointer { pp in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * Self.maximumDepth + 8) { stack in
+                        Self.repulsion(on: i, angle: angle, nodes: np, order: op, points: pp, stack: stack)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The tree walk of ``repulsion(on:angle:)`` over raw buffers (`stack`: room for 4 entries per level).
+    private static func repulsion(on i: Int, angle: Double, nodes: UnsafeBufferPointer<Node>, order: UnsafeBufferPointer<Int>,
+                                  points: UnsafeBufferPointer<Double>, stack: UnsafeMutableBufferPointer<Int>) -> (x: Double, y: Double, z: Double) {
         let px = points[2 * i], py = points[2 * i + 1], theta2 = angle * angle
         var fx = 0.0, fy = 0.0, z = 0.0
-        var stack = [0]
-        stack.reserveCapacity(4 * Self.maximumDepth + 4)
-        while let index = stack.popLast() {
-            let node = nodes[index]
-            let dx = px - node.centerX, dy = py - node.centerY, d2 = dx * dx + dy * dy
-            if node.isLeaf {
-                for s in node.points {
+        stack[0] = 0
+        var top = 1
+        while top > 0 {
+            top -= 1
+            let index = stack[top]
+            let dx = px - nodes[index].centerX, dy = py - nodes[index].centerY, d2 = dx * dx + dy * dy
+            let children = nodes[index].children, width = nodes[index].width
+            if children.isEmpty {
+                for s in nodes[index].points {
                     let j = order[s]
                     if j == i { continue }
                     let ex = px - points[2 * j], ey = py - points[2 * j + 1]
@@ -121,13 +137,14 @@ public struct QuadTree: Sendable {
                     fx += w * w * ex
                     fy += w * w * ey
                 }
-            } else if node.width * node.width < theta2 * d2 {
-                let w = 1 / (1 + d2), size = Double(node.count)
+            } else if width * width < theta2 * d2 {
+                let w = 1 / (1 + d2), size = Double(nodes[index].points.count)
                 z += size * w
                 fx += size * w * w * dx
                 fy += size * w * w * dy
             } else {
-                for c in node.children.reversed() { stack.append(c) }
+                var c = children.upperBound
+                while c > children.lowerBound { c -= 1; stack[top] = c; top += 1 }
             }
         }
         return (fx, fy, z)
