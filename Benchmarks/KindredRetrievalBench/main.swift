@@ -9,6 +9,8 @@ import KindredTensor
 //   kindred-retrieval-bench [--queries 10000] [--gallery 60000] [--dim 128] [--k 10]
 //                           [--query-block 256] [--gallery-block 2048] [--runs 3]
 //                           [--loo 10000] [--classes 100] [--faiss-backend 1]
+//   kindred-retrieval-bench --tsne 10000 [--dim 64] [--classes 10] [--iterations 1000]
+//       (only Barnes–Hut t-SNE of that many Gaussian-blob points: seconds, KL, 1-NN accuracy in 2-D)
 
 BLAS.relaunchWithFastKernelsIfNeeded()
 
@@ -35,6 +37,29 @@ func peakRSSMiB() -> Double {
     getrusage(RUSAGE_SELF, &u)
     return Double(u.ru_maxrss) / (1024 * 1024)
     #endif
+}
+
+if option("tsne", 0) > 0 {
+    let n = option("tsne", 0), d = option("dim", 64), classes = option("classes", 10)
+    var rng = RandomGenerator(seed: 0)
+    let centres = Tensor.normal([classes, d], std: 3, generator: &rng)
+    let labels = (0..<n).map { $0 % classes }
+    let x = centres.rows(labels) + Tensor.normal([n, d], generator: &rng)
+    var fitted: (embedding: Tensor, klDivergence: Double)?
+    let tsne = TSNE(iterations: option("iterations", 1000), method: .barnesHut(angle: 0.5))
+    do {
+        let time = try seconds { fitted = try tsne.fit(x) }
+        let y = fitted!.embedding
+        let nearest = try ExactSearch(distance: .squaredEuclidean).search(queries: y, gallery: y, k: 1, exclusion: .leaveOneOut(count: n))
+        let accuracy = Double((0..<n).filter { labels[nearest.indices[$0]] == labels[$0] }.count) / Double(n)
+        let report: [String: Any] = ["tsnePoints": n, "dim": d, "iterations": tsne.iterations, "threads": Parallel.threadCount,
+                                     "tsneSeconds": time, "kl": fitted!.klDivergence, "oneNNAccuracy2D": accuracy, "peakRSSMiB": peakRSSMiB()]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    }
 }
 
 let queries = option("queries", 10_000), galleryCount = option("gallery", 60_000), dim = option("dim", 128)

@@ -118,13 +118,35 @@ public enum RunReport {
         return out
     }
 
-    /// A 2-D PCA projection of at most `limit` rows (an evenly spread subset), with their labels.
-    public static func projection(_ embeddings: Tensor, labels: [Int], limit: Int) -> ([(Double, Double)], [Int]) {
+    /// How ``projection(_:labels:limit:method:)`` draws embeddings in 2-D.
+    public enum ProjectionMethod: String, Sendable, CaseIterable {
+        /// The first two principal components (fast, linear).
+        case pca
+        /// Barnes–Hut t-SNE (perplexity 30, or `(N − 1) / 3` for few points; angle 0.5; 1000
+        /// iterations; PCA start): local
+        /// neighbourhoods kept, distances between clusters not meaningful.
+        case tsne
+    }
+
+    /// A 2-D projection (PCA by default, or Barnes–Hut t-SNE) of at most `limit` rows (an evenly
+    /// spread subset), with their labels; empty when the embeddings cannot be projected.
+    public static func projection(_ embeddings: Tensor, labels: [Int], limit: Int,
+                                  method: ProjectionMethod = .pca) -> ([(Double, Double)], [Int]) {
         let n = embeddings.shape[0]
         guard n >= 3, embeddings.rank == 2, embeddings.shape[1] >= 2 else { return ([], []) }
         let rows = n <= limit ? Array(0..<n) : (0..<limit).map { $0 * n / limit }
         let subset = rows.count == n ? embeddings : withoutGradients { embeddings.rows(rows) }
-        guard let points = try? PCA(fitting: subset).projection2D(subset) else { return ([], []) }
+        let points: [(x: Double, y: Double)]
+        switch method {
+        case .pca:
+            guard let projected = try? PCA(fitting: subset).projection2D(subset) else { return ([], []) }
+            points = projected.map { (x: $0.x, y: $0.y) }
+        case .tsne:
+            let perplexity = Swift.min(30, Double(rows.count - 1) / 3)
+            guard let fitted = try? TSNE(perplexity: perplexity, method: .barnesHut(angle: 0.5)).fit(subset) else { return ([], []) }
+            let v = fitted.embedding.doubles
+            points = (0..<rows.count).map { (x: v[2 * $0], y: v[2 * $0 + 1]) }
+        }
         return (points.map { ($0.x, $0.y) }, rows.map { labels[$0] })
     }
 }

@@ -14,11 +14,15 @@ import KindredTensor
 /// scaled so its first coordinate has standard deviation 1e-4 (deterministic), or seeded Gaussian
 /// noise of that scale.
 ///
-/// Time and memory grow as `N²` (an `N × N` matrix of float64): keep `N` to a few thousand, e.g. a
-/// sample of the gallery.
+/// With ``Method/exact`` (the default) time and memory grow as `N²` (an `N × N` matrix of float64):
+/// keep `N` to a few thousand, e.g. a sample of the gallery. ``Method/barnesHut(angle:)`` follows
+/// scikit-learn's default `method="barnes_hut"`: sparse `P` over the nearest neighbours and quadtree
+/// repulsion, `O(N log N)` per iteration, with the same optimiser (10,000 points in seconds);
+/// ``Method/automatic`` picks Barnes–Hut from ``automaticThreshold`` rows.
 ///
 /// ```swift
-/// let picture = try TSNE(perplexity: 30).fit(embeddings)   // [N, 2]
+/// let picture = try TSNE(perplexity: 30).fit(embeddings)                          // [N, 2], exact
+/// let large = try TSNE(method: .barnesHut(angle: 0.5)).fit(manyEmbeddings).embedding
 /// ```
 public struct TSNE: Sendable {
     /// How the output coordinates start.
@@ -43,10 +47,13 @@ public struct TSNE: Sendable {
     public var learningRate: Double?
     /// Starting coordinates.
     public var initialization: Initialization
+    /// Exact or Barnes–Hut affinities and gradient.
+    public var method: Method
 
     /// Creates a t-SNE configuration with scikit-learn's defaults.
     public init(perplexity: Double = 30, componentCount: Int = 2, iterations: Int = 1000, earlyExaggeration: Double = 12,
-                earlyExaggerationIterations: Int = 250, learningRate: Double? = nil, initialization: Initialization = .pca) {
+                earlyExaggerationIterations: Int = 250, learningRate: Double? = nil, initialization: Initialization = .pca,
+                method: Method = .exact) {
         self.perplexity = perplexity
         self.componentCount = componentCount
         self.iterations = iterations
@@ -54,6 +61,7 @@ public struct TSNE: Sendable {
         self.earlyExaggerationIterations = earlyExaggerationIterations
         self.learningRate = learningRate
         self.initialization = initialization
+        self.method = method
     }
 
     /// Embeds the rows of `x` in ``componentCount`` dimensions. Every iteration runs (no early stop
@@ -67,52 +75,82 @@ public struct TSNE: Sendable {
         guard iterations >= 1, earlyExaggerationIterations >= 0 else {
             throw RetrievalError.invalidArgument("iterations must be at least 1 and earlyExaggerationIterations at least 0")
         }
-        let p = try Self.jointProbabilities(of: x, perplexity: perplexity)
+        let n = x.rank == 2 ? x.shape[0] : 0, m = componentCount
+        switch method.resolved(rowCount: n, componentCount: m) {
+        case .exact, .automatic:
+            let p = try Self.jointProbabilities(of: x, perplexity: perplexity)
+            var y = try initialCoordinates(x)
+            let exaggerated = p.map { $0 * earlyExaggeration }
+            optimise(&y) { y, exaggerating in
+                Self.evaluate(embedding: y, dimension: m, jointProbabilities: exaggerating ? exaggerated : p, withValue: false).gradient
+            }
+            let kl = Self.klDivergence(embedding: y, dimension: m, jointProbabilities: p).value
+            return (Tensor(doubles: y, shape: [n, m], dtype: .float32), kl)
+        case let .barnesHut(angle):
+            guard m == 2 else {
+                throw RetrievalError.invalidArgument("Barnes–Hut t-SNE is 2-D only (componentCount \(m)); use method .exact for 3-D")
+            }
+            guard angle >= 0, angle.isFinite else { throw RetrievalError.invalidArgument("angle must be finite and at least 0, got \(angle)") }
+            let p = try Self.sparseJointProbabilities(of: x, perplexity: perplexity)
+            var y = try initialCoordinates(x)
+            optimise(&y) { y, exaggerating in
+                Self.barnesHutGradient(embedding: y, jointProbabilities: p, exaggeration: exaggerating ? earlyExaggeration : 1,
+                                       angle: angle).gradient
+            }
+            let kl = Self.barnesHutGradient(embedding: y, jointProbabilities: p, exaggeration: 1, angle: angle, withValue: true).value
+            return (Tensor(doubles: y, shape: [n, m], dtype: .float32), kl)
+        }
+    }
+
+    /// The starting `N × componentCount` coordinates, row-major (see ``Initialization``).
+    func initialCoordinates(_ x: Tensor) throws -> [Double] {
         let n = x.shape[0], m = componentCount
-        var y: [Double]
         switch initialization {
         case .pca:
             guard m <= Swift.min(n, x.shape[1]) else {
                 throw RetrievalError.invalidArgument("PCA initialisation needs componentCount ≤ min(N, D) = \(Swift.min(n, x.shape[1]))")
             }
-            y = try PCA(fitting: x).transformed(x, componentCount: m).cast(to: .float32).doubles
+            let y = try PCA(fitting: x).transformed(x, componentCount: m).cast(to: .float32).doubles
             var mean = 0.0, squares = 0.0
             for i in 0..<n { mean += y[i * m] }
             mean /= Double(n)
             for i in 0..<n { squares += (y[i * m] - mean) * (y[i * m] - mean) }
             let std = (squares / Double(n)).squareRoot()
-            y = y.map { std > 0 ? $0 / std * 1e-4 : 0 }
+            return y.map { std > 0 ? $0 / std * 1e-4 : 0 }
         case let .random(seed):
             var rng = RandomGenerator(seed: seed)
-            y = (0..<(n * m)).map { _ in 1e-4 * rng.nextNormal() }
+            return (0..<(n * m)).map { _ in 1e-4 * rng.nextNormal() }
         }
+    }
+
+    /// scikit-learn's two gradient-descent phases, shared by both methods: gains (+0.2 / ×0.8,
+    /// floor 0.01) and momentum 0.5 with the exaggerated `P` for ``earlyExaggerationIterations``
+    /// steps, then momentum 0.8 with gains and updates reset. `gradient(y, exaggerating)` returns
+    /// the KL gradient at `y`, with `P` multiplied by ``earlyExaggeration`` when `exaggerating`.
+    func optimise(_ y: inout [Double], gradient: ([Double], Bool) -> [Double]) {
+        let n = y.count / Swift.max(componentCount, 1)
         let rate = learningRate ?? Swift.max(Double(n) / earlyExaggeration / 4, 50)
-        var update = [Double](repeating: 0, count: n * m), gains = [Double](repeating: 1, count: n * m)
-        var exaggerated = p.map { $0 * earlyExaggeration }
+        var update = [Double](repeating: 0, count: y.count), gains = [Double](repeating: 1, count: y.count)
         for step in 0..<iterations {
             if step == earlyExaggerationIterations {
                 // The second phase starts afresh, as scikit-learn's second `_gradient_descent` call.
-                exaggerated = p
-                for i in 0..<(n * m) { update[i] = 0; gains[i] = 1 }
+                for i in 0..<y.count { update[i] = 0; gains[i] = 1 }
             }
-            let momentum = step < earlyExaggerationIterations ? 0.5 : 0.8
-            let gradient = Self.evaluate(embedding: y, dimension: m, jointProbabilities: exaggerated, withValue: false).gradient
-            for i in 0..<(n * m) {
-                if update[i] * gradient[i] < 0 { gains[i] += 0.2 } else { gains[i] *= 0.8 }
+            let exaggerating = step < earlyExaggerationIterations
+            let momentum = exaggerating ? 0.5 : 0.8
+            let g = gradient(y, exaggerating)
+            for i in 0..<y.count {
+                if update[i] * g[i] < 0 { gains[i] += 0.2 } else { gains[i] *= 0.8 }
                 gains[i] = Swift.max(gains[i], 0.01)
-                update[i] = momentum * update[i] - rate * gains[i] * gradient[i]
+                update[i] = momentum * update[i] - rate * gains[i] * g[i]
                 y[i] += update[i]
             }
         }
-        let kl = Self.klDivergence(embedding: y, dimension: m, jointProbabilities: p).value
-        return (Tensor(doubles: y, shape: [n, m], dtype: .float32), kl)
     }
 
-    /// The symmetric joint probabilities `P` (row-major `N × N`, zero diagonal, summing to 1) of the
-    /// rows of `x` at the given perplexity (see the type's documentation).
-    ///
-    /// - Throws: ``RetrievalError`` on a bad shape, non-finite values or `perplexity ∉ (0, N)`.
-    public static func jointProbabilities(of x: Tensor, perplexity: Double) throws -> [Double] {
+    /// Checks `x` for t-SNE (`[N, D]`, `N ≥ 2`, `0 < perplexity < N`, finite) and returns its
+    /// values as float64, row-major.
+    static func validated(_ x: Tensor, perplexity: Double) throws -> (values: [Double], rows: Int, columns: Int) {
         guard x.rank == 2 else { throw RetrievalError.badShape(name: "x", expected: "[N, D]", actual: x.shape) }
         let n = x.shape[0], d = x.shape[1]
         guard n >= 2 else { throw RetrievalError.invalidArgument("t-SNE needs at least 2 rows, got \(n)") }
@@ -121,8 +159,17 @@ public struct TSNE: Sendable {
         }
         let v = x.doubles
         if let bad = v.firstIndex(where: { !$0.isFinite }) {
-            throw RetrievalError.invalidArgument("x[\(bad / Swift.max(d, 1)), \(bad % Swift.max(d, 1))] is \(v[bad]); t-SNE needs finite values")
+            throw RetrievalError.invalidArgument("row \(bad / Swift.max(d, 1)) of x has \(v[bad]) in column \(bad % Swift.max(d, 1)); t-SNE needs finite values")
         }
+        return (v, n, d)
+    }
+
+    /// The symmetric joint probabilities `P` (row-major `N × N`, zero diagonal, summing to 1) of the
+    /// rows of `x` at the given perplexity (see the type's documentation).
+    ///
+    /// - Throws: ``RetrievalError`` on a bad shape, non-finite values or `perplexity ∉ (0, N)`.
+    public static func jointProbabilities(of x: Tensor, perplexity: Double) throws -> [Double] {
+        let (v, n, d) = try validated(x, perplexity: perplexity)
         let t = Tensor(doubles: v, shape: [n, d], dtype: .float64)
         let gram = withoutGradients { t.matmul(t.transposed(0, 1)) }.doubles
         var distances = [Double](repeating: 0, count: n * n)
@@ -133,29 +180,11 @@ public struct TSNE: Sendable {
         }
         let target = Foundation.log(perplexity)
         var conditional = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            var beta = 1.0, low = -Double.infinity, high = Double.infinity
-            for _ in 0..<100 {
-                var sum = 0.0
-                for j in 0..<n where j != i {
-                    let e = Foundation.exp(-distances[i * n + j] * beta)
-                    conditional[i * n + j] = e
-                    sum += e
-                }
-                if sum == 0 { sum = 1e-8 }
-                var weighted = 0.0
-                for j in 0..<n where j != i {
-                    conditional[i * n + j] /= sum
-                    weighted += distances[i * n + j] * conditional[i * n + j]
-                }
-                let entropyGap = Foundation.log(sum) + beta * weighted - target
-                if Swift.abs(entropyGap) <= 1e-5 { break }
-                if entropyGap > 0 {
-                    low = beta
-                    beta = high == .infinity ? beta * 2 : (beta + high) / 2
-                } else {
-                    high = beta
-                    beta = low == -.infinity ? beta / 2 : (beta + low) / 2
+        distances.withUnsafeBufferPointer { dp in
+            conditional.withUnsafeMutableBufferPointer { cp in
+                for i in 0..<n {
+                    PerplexityBisection.conditionalRow(distances: UnsafeBufferPointer(rebasing: dp[(i * n)..<((i + 1) * n)]), skipping: i,
+                                                       target: target, into: UnsafeMutableBufferPointer(rebasing: cp[(i * n)..<((i + 1) * n)]))
                 }
             }
         }
