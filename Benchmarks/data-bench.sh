@@ -7,9 +7,8 @@
 # the first run creates it (pip install torch torchvision pillow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/cpu-env
-COUNT="${1:-3000}"
 . Benchmarks/lib.sh
+COUNT="${1:-3000}"
 VENV="${KINDRED_DATA_BENCH_VENV:-$KINDRED_BENCH_CACHE/data-bench-venv}"
 ensure_venv "$VENV" torchvision torch torchvision pillow
 swift build -c release --product kindred-data-bench >&2

@@ -7,8 +7,6 @@
 # PyTorch comes from $KINDRED_BENCH_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/bench-venv; created on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/cpu-env
-export KINDRED_THREADS="${KINDRED_THREADS:-2}"
 . Benchmarks/lib.sh
 VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
 ensure_venv "$VENV" torch torch numpy

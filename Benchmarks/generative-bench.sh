@@ -9,10 +9,8 @@
 # The venv with torch: $KINDRED_BENCH_VENV (as Benchmarks/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/cpu-env
-export KINDRED_THREADS="${KINDRED_THREADS:-2}"
-MODEL="${1:-vae}"
 . Benchmarks/lib.sh
+MODEL="${1:-vae}"
 VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
 ensure_venv "$VENV" torch torch numpy
 case "$MODEL" in

@@ -1,4 +1,8 @@
-# Shared by the Benchmarks/*.sh scripts (sourced, not run).
+# Shared by the Benchmarks/*.sh scripts (sourced from the repository root, not run): the CPU
+# environment (scripts/cpu-env), 2 threads for Kindred unless KINDRED_THREADS says otherwise (the
+# peers are given the same count), and the venv helper.
+. scripts/cpu-env
+export KINDRED_THREADS="${KINDRED_THREADS:-2}"
 
 # The folder for benchmark venvs, outside the repository.
 KINDRED_BENCH_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kindred"

@@ -9,8 +9,6 @@
 # the first run creates it (pip install torch numpy pytorch-metric-learning, several GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/cpu-env
-export KINDRED_THREADS="${KINDRED_THREADS:-2}"
 . Benchmarks/lib.sh
 VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
 ensure_venv "$VENV" "torch, pytorch_metric_learning" torch numpy "pytorch-metric-learning==2.9.*"

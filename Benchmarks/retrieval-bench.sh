@@ -10,8 +10,6 @@
 #   $KINDRED_OML_VENV (default ${XDG_CACHE_HOME:-$HOME/.cache}/kindred/oml-venv): open-metric-learning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/cpu-env
-export KINDRED_THREADS="${KINDRED_THREADS:-2}"
 . Benchmarks/lib.sh
 VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
 OML_VENV="${KINDRED_OML_VENV:-$KINDRED_BENCH_CACHE/oml-venv}"

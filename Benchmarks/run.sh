@@ -7,8 +7,6 @@
 # the first run creates it (pip install torch numpy, several GB).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/cpu-env
-export KINDRED_THREADS="${KINDRED_THREADS:-2}"
 . Benchmarks/lib.sh
 VENV="${KINDRED_BENCH_VENV:-$KINDRED_BENCH_CACHE/bench-venv}"
 ensure_venv "$VENV" torch torch numpy
