@@ -221,15 +221,7 @@ struct TopKBuffer<T: KFloat> {
                 h[b] &+= 1
             }
             // Entries are now in bucket order; the insertion pass only moves entries within a bucket.
-            for i in 1..<n {
-                let x = scratch[i]
-                var j = i - 1
-                while j >= 0 && x < scratch[j] {
-                    scratch[j + 1] = scratch[j]
-                    j -= 1
-                }
-                scratch[j + 1] = x
-            }
+            insertionSort(scratch, from: 0, through: n - 1)
             a.update(from: scratch, count: n)
             return true
         }
@@ -247,15 +239,7 @@ struct TopKBuffer<T: KFloat> {
         var lo = 0, hi = count - 1
         while hi > lo {
             if hi - lo < 16 {
-                for i in (lo + 1)...hi {
-                    let x = a[i]
-                    var j = i - 1
-                    while j >= lo && x < a[j] {
-                        a[j + 1] = a[j]
-                        j -= 1
-                    }
-                    a[j + 1] = x
-                }
+                insertionSort(a, from: lo, through: hi)
                 return
             }
             // Median of three, moved to `hi` as the pivot.
@@ -289,16 +273,7 @@ struct TopKBuffer<T: KFloat> {
         var lo = 0, hi = count - 1
         while hi > lo {
             if hi - lo < 16 {
-                // Insertion sort of the short range.
-                for i in (lo + 1)...hi {
-                    let x = a[i]
-                    var j = i - 1
-                    while j >= lo && x < a[j] {
-                        a[j + 1] = a[j]
-                        j -= 1
-                    }
-                    a[j + 1] = x
-                }
+                insertionSort(a, from: lo, through: hi)
                 return
             }
             // Median of three as the pivot, then Hoare partition.
@@ -325,6 +300,22 @@ struct TopKBuffer<T: KFloat> {
                 return
             }
         }
+    }
+}
+
+/// Sorts `a[lo...hi]` ascending by insertion: the leaves of both quickselects and the bucket sort's
+/// final pass (cheap when entries are already close to their places).
+@inline(__always)
+private func insertionSort<E: Comparable>(_ a: UnsafeMutablePointer<E>, from lo: Int, through hi: Int) {
+    guard hi > lo else { return }
+    for i in (lo + 1)...hi {
+        let x = a[i]
+        var j = i - 1
+        while j >= lo && x < a[j] {
+            a[j + 1] = a[j]
+            j -= 1
+        }
+        a[j + 1] = x
     }
 }
 
