@@ -83,6 +83,35 @@ if only == "ops" {
     result["exp_ms"] = r.median * 1e3
 }
 
+if only == "layers" {
+    // Forward and backward of each layer of the reference CNN's step, one at a time (min of runs:
+    // robust to a busy machine). For tuning kernels; not part of the peer comparison.
+    let pick = ProcessInfo.processInfo.environment["KINDRED_BENCH_LAYER"]
+    func layer(_ name: String, _ shape: [Int], _ f: (Tensor) -> Tensor) {
+        if let pick, !name.hasPrefix(pick) { return }
+        let x = Tensor.normal(shape, generator: &rng).requiringGradient()
+        var y = f(x)
+        let gy = Tensor.normal(y.shape, generator: &rng)
+        let fwd = bench(warm: 3, n: 30) { y = f(x) }.min
+        let fwdCPU = lastCPUPerRun
+        let bwd = bench(warm: 3, n: 30) { x.grad = nil; y = f(x); y.backward(gy) }.min - fwd
+        result[name + "_fwd_ms"] = fwd * 1e3
+        result[name + "_bwd_ms"] = bwd * 1e3
+        result[name + "_fwd_cpu_ms"] = fwdCPU * 1e3
+        result[name + "_bwd_cpu_ms"] = (lastCPUPerRun - fwdCPU) * 1e3
+    }
+    for (i, (cin, cout, hw)) in [(1, 32, 28), (32, 64, 14), (64, 128, 7)].enumerated() {
+        let w = Tensor.normal([cout, cin, 3, 3], generator: &rng).requiringGradient()
+        let bias = Tensor.normal([cout], generator: &rng).requiringGradient()
+        layer("conv\(i + 1)", [160, cin, hw, hw]) { $0.conv2d(weight: w, bias: bias, padding: (1, 1)) }
+        let bn = BatchNorm2d(cout)
+        layer("bn\(i + 1)", [160, cout, hw, hw]) { bn($0) }
+        layer("relu\(i + 1)", [160, cout, hw, hw]) { $0.relu() }
+        if i < 2 { layer("pool\(i + 1)", [160, cout, hw, hw]) { $0.maxPool2d(kernel: (2, 2)) } }
+    }
+    layer("gap", [160, 128, 7, 7]) { $0.adaptiveAvgPool2d().flattened() }
+}
+
 if only == "resnet-eval" {
     let x = Tensor.normal([32, 3, 64, 64], generator: &rng)
     let net = ResNet18()

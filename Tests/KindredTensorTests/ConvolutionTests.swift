@@ -122,6 +122,27 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testConv2dWithUnreadInputRowsAndColumns() {
+        // Stride 2 on 7 rows with a 2-row kernel never reads the last row; stride 3 on 8 columns
+        // with padding 1 never reads the last column. Their gradients are zero, under both plans
+        // (per-image from 64 output positions, batched below).
+        let saved = Parallel.threadCount
+        Parallel.threadCount = 2
+        defer { Parallel.threadCount = saved }
+        for (name, x) in [("batched", randomTensor([2, 2, 7, 8], seed: 54)), ("per-image", randomTensor([2, 2, 29, 26], seed: 55))] {
+            let w = randomTensor([3, 2, 2, 2], seed: 56), b = randomTensor([3], seed: 57)
+            assertGradients([x, w, b], name) { $0[0].conv2d(weight: $0[1], bias: $0[2], stride: (2, 3), padding: (0, 1)) }
+            let xg = x.detached().requiringGradient()
+            xg.conv2d(weight: w, stride: (2, 3), padding: (0, 1)).sum().backward()
+            let g = xg.grad?.doubles ?? []
+            let (h, wd) = (x.shape[2], x.shape[3])
+            for img in 0..<4 {
+                for col in 0..<wd { XCTAssertEqual(g[(img * h + h - 1) * wd + col], 0, "\(name): last row is never read") }
+                for row in 0..<h { XCTAssertEqual(g[(img * h + row) * wd + wd - 1], 0, "\(name): last column is never read") }
+            }
+        }
+    }
+
     func testConvTranspose2dPerImagePlan() {
         // Inputs with ≥ 64 positions and a batch of at least the thread count take the per-image
         // plan (the convolution's input-gradient kernels run one image per thread).

@@ -108,7 +108,7 @@ extension Kernels {
                          a: wc.pointer(as: T.self) + gi * cg * kg, lda: kg, b: dyp + gi * cg * ncols, ldb: ncols,
                          c: cp + gi * kg * ncols, ldc: ncols)
                 }
-                let out = Tensor.zeros(x.shape, dtype: x.dtype)
+                let out = Tensor.empty(x.shape, dtype: x.dtype)
                 col2im(cp, batch: n, g, into: out.pointer(as: T.self))
                 gx = out
             }
@@ -127,7 +127,7 @@ extension Kernels {
         let inHW = x.shape[2] * x.shape[3], ncols = n * inHW
         let kg = g.rows / groups, cing = cin / groups
         let xc = x.contiguous(), wc = w.contiguous(), bc = bias?.contiguous()
-        let out = Tensor.zeros([n, cout, g.height, g.width], dtype: x.dtype)
+        let out = Tensor.empty([n, cout, g.height, g.width], dtype: x.dtype)
         func run<T: KFloat>(_: T.Type) {
             if prefersPerImage(g, batch: n) {
                 // The transposed convolution is the input gradient of the convolution `g` describes

@@ -26,61 +26,26 @@ extension Kernels {
         return (0..<parts).map { t in (t * n / parts)..<((t + 1) * n / parts) }
     }
 
-    /// Unfolds one image `[C, H, W]` into `[C·kh·kw, outH·outW]` (single-threaded).
-    static func im2colImage<T: KFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, into col: UnsafeMutablePointer<T>) {
-        let hw = g.height * g.width, ohw = g.outH * g.outW, outW = g.outW
-        var r = 0
-        for c in 0..<g.channels {
-            let src = x + c * hw
-            for ki in 0..<g.kernelH {
-                // Output rows whose input row lies inside the image; the others are all padding.
-                let rowOff = ki * g.dilationH - g.padH
-                let hr = g.validRange(offset: rowOff, stride: g.strideH, size: g.height, outSize: g.outH)
-                for kj in 0..<g.kernelW {
-                    let colOff = kj * g.dilationW - g.padW
-                    let wr = g.validRange(offset: colOff, stride: g.strideW, size: g.width, outSize: outW)
-                    let dstRow = col + r * ohw
-                    r += 1
-                    if hr.lowerBound > 0 { dstRow.update(repeating: 0, count: hr.lowerBound * outW) }
-                    if hr.upperBound < g.outH { (dstRow + hr.upperBound * outW).update(repeating: 0, count: (g.outH - hr.upperBound) * outW) }
-                    for oh in hr {
-                        let dst = dstRow + oh * outW
-                        let srow = src + (oh * g.strideH + rowOff) * g.width + colOff
-                        for ow in 0..<wr.lowerBound { dst[ow] = 0 }
-                        if g.strideW == 1 {
-                            for ow in wr { dst[ow] = srow[ow] }
-                        } else {
-                            let sw = g.strideW
-                            for ow in wr { dst[ow] = srow[ow * sw] }
-                        }
-                        for ow in wr.upperBound..<outW { dst[ow] = 0 }
-                    }
-                }
-            }
+    /// Unfolds one image `[C, H, W]` into `[C·kh·kw, outH·outW]` (single-threaded; `scratch` holds
+    /// ``ConvGeometry/paddedImageCount`` values).
+    static func im2colImage<T: KFloat>(_ x: UnsafePointer<T>, _ g: ConvGeometry, scratch: UnsafeMutablePointer<T>,
+                                       into col: UnsafeMutablePointer<T>) {
+        if g.paddingIsIdentity {
+            unfoldPadded(x, g, batch: 1, rows: 0..<g.rows, into: col)
+        } else {
+            padPlanes(x, g, planes: 0..<g.channels, into: scratch)
+            unfoldPadded(UnsafePointer(scratch), g, batch: 1, rows: 0..<g.rows, into: col)
         }
     }
 
-    /// Adds columns `[C·kh·kw, outH·outW]` back into one image `[C, H, W]` (single-threaded).
-    static func col2imImage<T: KFloat>(_ col: UnsafePointer<T>, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
-        let hw = g.height * g.width, ohw = g.outH * g.outW, kk = g.kernelH * g.kernelW
-        for r in 0..<g.rows {
-            let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
-            let colOff = kj * g.dilationW - g.padW
-            let wr = g.validRange(offset: colOff, stride: g.strideW, size: g.width, outSize: g.outW)
-            let dstImg = x + c * hw
-            let srcRow = col + r * ohw
-            for oh in 0..<g.outH {
-                let ih = oh * g.strideH - g.padH + ki * g.dilationH
-                if ih < 0 || ih >= g.height { continue }
-                let src = srcRow + oh * g.outW
-                let drow = dstImg + ih * g.width + colOff
-                if g.strideW == 1 {
-                    for ow in wr { drow[ow] += src[ow] }
-                } else {
-                    for ow in wr { drow[ow * g.strideW] += src[ow] }
-                }
-            }
-        }
+    /// Folds columns `[C·kh·kw, outH·outW]` into one image `[C, H, W]`, overwriting it
+    /// (single-threaded; `scratch` as for ``im2colImage(_:_:scratch:into:)``).
+    static func col2imImage<T: KFloat>(_ col: UnsafePointer<T>, _ g: ConvGeometry, scratch: UnsafeMutablePointer<T>,
+                                       into x: UnsafeMutablePointer<T>) {
+        let target = g.paddingIsIdentity ? x : scratch
+        target.update(repeating: 0, count: g.paddedImageCount)
+        foldPadded(col, g, batch: 1, channels: 0..<g.channels, into: target)
+        if !g.paddingIsIdentity { cropPlanes(UnsafePointer(scratch), g, planes: 0..<g.channels, into: x) }
     }
 
     static func conv2dPerImage<T: KFloat>(_: T.Type, x: UnsafePointer<T>, w: UnsafePointer<T>, bias: UnsafePointer<T>?,
@@ -91,11 +56,12 @@ extension Kernels {
         let chunks = imageChunks(n)
         DispatchQueue.concurrentPerform(iterations: chunks.count) { t in
             let scratch = columns == nil ? UnsafeMutablePointer<T>.allocate(capacity: g.rows * ohw) : nil
-            defer { scratch?.deallocate() }
+            let padded = UnsafeMutablePointer<T>.allocate(capacity: g.paddedImageCount)
+            defer { scratch?.deallocate(); padded.deallocate() }
             for b in chunks[t] {
                 // With `columns`, each image's unfolded input is kept for the backward pass.
                 let col = columns.map { $0 + b * g.rows * ohw } ?? scratch!
-                im2colImage(x + b * chw, g, into: col)
+                im2colImage(x + b * chw, g, scratch: padded, into: col)
                 let ob = out + b * cout * ohw
                 for gi in 0..<groups {
                     gemmBLAS(T.self, transA: false, transB: false, m: cg, n: ohw, k: kg, alpha: 1,
@@ -124,7 +90,8 @@ extension Kernels {
         defer { partials.deallocate() }
         DispatchQueue.concurrentPerform(iterations: chunks.count) { t in
             let col = UnsafeMutablePointer<T>.allocate(capacity: g.rows * ohw)
-            defer { col.deallocate() }
+            let padded = UnsafeMutablePointer<T>.allocate(capacity: g.paddedImageCount)
+            defer { col.deallocate(); padded.deallocate() }
             let dw: UnsafeMutablePointer<T>? = gw.map { t == 0 ? $0 : partials + (t - 1) * wCount }
             dw?.update(repeating: 0, count: wCount)
             for b in chunks[t] {
@@ -132,7 +99,7 @@ extension Kernels {
                 if let dw {
                     let xcol: UnsafePointer<T>
                     if let columns { xcol = columns + b * g.rows * ohw } else {
-                        im2colImage(x + b * chw, g, into: col)
+                        im2colImage(x + b * chw, g, scratch: padded, into: col)
                         xcol = UnsafePointer(col)
                     }
                     for gi in 0..<groups {
@@ -145,9 +112,7 @@ extension Kernels {
                         gemmBLAS(T.self, transA: true, transB: false, m: kg, n: ohw, k: cg, alpha: 1,
                                  a: w + gi * cg * kg, lda: kg, b: gyb + gi * cg * ohw, ldb: ohw, beta: 0, c: col + gi * kg * ohw, ldc: ohw)
                     }
-                    let xb = gx + b * chw
-                    xb.update(repeating: 0, count: chw)
-                    col2imImage(col, g, into: xb)
+                    col2imImage(col, g, scratch: padded, into: gx + b * chw)
                 }
             }
         }

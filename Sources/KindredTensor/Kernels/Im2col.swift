@@ -25,69 +25,33 @@ struct ConvGeometry {
 extension Kernels {
     /// Unfolds a batch `x` `[N, C, H, W]` (contiguous) into columns `[C·kh·kw, N·outH·outW]`.
     static func im2col<T: KFloat>(_ x: UnsafePointer<T>, batch n: Int, _ g: ConvGeometry, into col: UnsafeMutablePointer<T>) {
-        let hw = g.height * g.width
-        let ohw = g.outH * g.outW
-        let ncols = n * ohw
-        let kk = g.kernelH * g.kernelW
-        Parallel.forEachChunk(g.rows, costPerItem: ncols) { rows in
-            for r in rows {
-                let c = r / kk, ki = (r % kk) / g.kernelW, kj = r % g.kernelW
-                let colOff = kj * g.dilationW - g.padW
-                let wr = g.validRange(offset: colOff, stride: g.strideW, size: g.width, outSize: g.outW)
-                let dstRow = col + r * ncols
-                for b in 0..<n {
-                    let src = x + (b * g.channels + c) * hw
-                    for oh in 0..<g.outH {
-                        let ih = oh * g.strideH - g.padH + ki * g.dilationH
-                        let dst = dstRow + b * ohw + oh * g.outW
-                        if ih < 0 || ih >= g.height {
-                            dst.update(repeating: 0, count: g.outW)
-                            continue
-                        }
-                        if wr.lowerBound > 0 { dst.update(repeating: 0, count: wr.lowerBound) }
-                        let srow = src + ih * g.width + colOff
-                        if g.strideW == 1 {
-                            (dst + wr.lowerBound).update(from: srow + wr.lowerBound, count: wr.count)
-                        } else {
-                            for ow in wr { dst[ow] = srow[ow * g.strideW] }
-                        }
-                        if wr.upperBound < g.outW { (dst + wr.upperBound).update(repeating: 0, count: g.outW - wr.upperBound) }
-                    }
-                }
-            }
+        let ncols = n * g.outH * g.outW
+        if g.paddingIsIdentity {
+            Parallel.forEachChunk(g.rows, costPerItem: ncols) { rows in unfoldPadded(x, g, batch: n, rows: rows, into: col) }
+            return
         }
+        let xp = UnsafeMutablePointer<T>.allocate(capacity: n * g.paddedImageCount)
+        defer { xp.deallocate() }
+        Parallel.forEachChunk(n * g.channels, costPerItem: g.paddedHeight * g.paddedWidth) { planes in padPlanes(x, g, planes: planes, into: xp) }
+        Parallel.forEachChunk(g.rows, costPerItem: ncols) { rows in unfoldPadded(UnsafePointer(xp), g, batch: n, rows: rows, into: col) }
     }
 
-    /// The adjoint of ``im2col``: adds columns `[C·kh·kw, N·outH·outW]` back into `x` `[N, C, H, W]`
-    /// (which must be zeroed or hold values to add to).
+    /// The adjoint of ``im2col``: folds columns `[C·kh·kw, N·outH·outW]` back into `x` `[N, C, H, W]`
+    /// (overwriting it; input positions no window reads get 0).
     static func col2im<T: KFloat>(_ col: UnsafePointer<T>, batch n: Int, _ g: ConvGeometry, into x: UnsafeMutablePointer<T>) {
-        let hw = g.height * g.width
-        let ohw = g.outH * g.outW
-        let ncols = n * ohw
-        let kk = g.kernelH * g.kernelW
+        let ncols = n * g.outH * g.outW, kk = g.kernelH * g.kernelW
+        let plane = g.paddedHeight * g.paddedWidth
+        let identity = g.paddingIsIdentity
+        let xp = identity ? x : UnsafeMutablePointer<T>.allocate(capacity: n * g.paddedImageCount)
+        defer { if !identity { xp.deallocate() } }
         // Channels are independent: parallel over channels keeps writes disjoint.
         Parallel.forEachChunk(g.channels, costPerItem: kk * ncols) { channels in
-            for c in channels {
-                for kidx in 0..<kk {
-                    let r = c * kk + kidx
-                    let ki = kidx / g.kernelW, kj = kidx % g.kernelW
-                    let colOff = kj * g.dilationW - g.padW
-                    let wr = g.validRange(offset: colOff, stride: g.strideW, size: g.width, outSize: g.outW)
-                    let srcRow = col + r * ncols
-                    for b in 0..<n {
-                        let dstImg = x + (b * g.channels + c) * hw
-                        for oh in 0..<g.outH {
-                            let ih = oh * g.strideH - g.padH + ki * g.dilationH
-                            if ih < 0 || ih >= g.height { continue }
-                            let src = srcRow + b * ohw + oh * g.outW
-                            let drow = dstImg + ih * g.width + colOff
-                            if g.strideW == 1 {
-                                for ow in wr { drow[ow] += src[ow] }
-                            } else {
-                                for ow in wr { drow[ow * g.strideW] += src[ow] }
-                            }
-                        }
-                    }
+            for b in 0..<n { (xp + (b * g.channels + channels.lowerBound) * plane).update(repeating: 0, count: channels.count * plane) }
+            foldPadded(col, g, batch: n, channels: channels, into: xp)
+            if !identity {
+                for b in 0..<n {
+                    let first = b * g.channels + channels.lowerBound
+                    cropPlanes(UnsafePointer(xp), g, planes: first..<(first + channels.count), into: x)
                 }
             }
         }
