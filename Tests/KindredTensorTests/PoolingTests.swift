@@ -57,6 +57,27 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(n.maxPool2d(kernel: (2, 2), stride: (1, 1), padding: (1, 1)).doubles, [-3, -1, -1, -2, -1, -1, -2, -2, -4])
     }
 
+    func testHalvingMaxPoolFloat32EqualsScalarPath() {
+        // float32 2×2/2 pools run eight outputs at a time (odd widths leave a scalar tail); float64
+        // takes the scalar loop. Values are small integers (many ties) with NaNs sprinkled in:
+        // outputs, NaN positions and gradient routing must agree exactly.
+        var values = values(2 * 3 * 9 * 37, seed: 77, low: 0, high: 4).map { $0.rounded(.down) }
+        for i in stride(from: 5, to: values.count, by: 41) { values[i] = .nan }
+        let x64 = Tensor(doubles: values, shape: [2, 3, 9, 37]).requiringGradient()
+        let x32 = Tensor(doubles: values, shape: [2, 3, 9, 37], dtype: .float32).requiringGradient()
+        let y64 = x64.maxPool2d(kernel: (2, 2)), y32 = x32.maxPool2d(kernel: (2, 2))
+        XCTAssertEqual(y32.shape, [2, 3, 4, 18])
+        let a = y64.doubles, b = y32.doubles
+        XCTAssertTrue(a.contains { $0.isNaN })
+        for i in a.indices {
+            XCTAssertTrue(a[i] == b[i] || (a[i].isNaN && b[i].isNaN), "output \(i): \(a[i]) vs \(b[i])")
+        }
+        let g = Tensor(doubles: (0..<y64.count).map { Double($0 % 7) }, shape: y64.shape)
+        (y64 * g).sum().backward()
+        (y32 * g.cast(to: .float32)).sum().backward()
+        XCTAssertEqual(x64.grad?.doubles, x32.grad?.doubles)
+    }
+
     func testAvgPoolClosedForms() {
         let x = Tensor(doubles: (1...16).map(Double.init), shape: [1, 1, 4, 4])
         XCTAssertEqual(x.avgPool2d(kernel: (2, 2)).doubles, [3.5, 5.5, 11.5, 13.5])

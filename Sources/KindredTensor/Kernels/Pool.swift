@@ -29,7 +29,13 @@ extension Kernels {
                             for i in 0..<oh {
                                 let r0 = sp + 2 * i * w, r1 = r0 + w
                                 let o = (p * oh + i) * ow
-                                for j in 0..<ow {
+                                // Eight outputs at a time for float32 (the same comparisons, lane-wise).
+                                let vectorised = T.self == Float.self
+                                    ? maxPoolHalvingRow(UnsafeRawPointer(r0).assumingMemoryBound(to: Float.self), width: w, row: i,
+                                                        outputs: ow, into: UnsafeMutableRawPointer(d + o).assumingMemoryBound(to: Float.self),
+                                                        argmax: ap + o)
+                                    : 0
+                                for j in vectorised..<ow {
                                     // Branch-free (random data defeats branch prediction); a NaN wins, as in PyTorch.
                                     let base = 2 &* i &* w &+ 2 &* j
                                     var best = r0[2 &* j], bi = base
@@ -73,6 +79,37 @@ extension Kernels {
         }
         dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
         return (out, argmax)
+    }
+
+    /// The first `8·⌊outputs/8⌋` outputs of one output row of a 2×2, stride-2 max pool (input rows
+    /// `r0` and `r0 + width`, output row `row`), eight at a time; returns how many it wrote. Each lane
+    /// makes the scalar loop's comparisons in the same order, so values and argmax are identical.
+    @inline(__always)
+    static func maxPoolHalvingRow(_ r0: UnsafePointer<Float>, width w: Int, row i: Int, outputs ow: Int,
+                                  into d: UnsafeMutablePointer<Float>, argmax ap: UnsafeMutablePointer<Int32>) -> Int {
+        let r1 = r0 + w
+        let lanes = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
+        var j = 0
+        while j &+ 8 <= ow {
+            let top = UnsafeRawPointer(r0 + 2 &* j).loadUnaligned(as: SIMD16<Float>.self)
+            let bottom = UnsafeRawPointer(r1 + 2 &* j).loadUnaligned(as: SIMD16<Float>.self)
+            let base = lanes &+ Int32(truncatingIfNeeded: 2 &* i &* w &+ 2 &* j)
+            var best = top.evenHalf, index = base
+            let b = top.oddHalf, c = bottom.evenHalf, e = bottom.oddHalf
+            var take = (b .> best) .| (b .!= b)
+            best.replace(with: b, where: take)
+            index.replace(with: base &+ 1, where: take)
+            take = (c .> best) .| (c .!= c)
+            best.replace(with: c, where: take)
+            index.replace(with: base &+ Int32(truncatingIfNeeded: w), where: take)
+            take = (e .> best) .| (e .!= e)
+            best.replace(with: e, where: take)
+            index.replace(with: base &+ Int32(truncatingIfNeeded: w &+ 1), where: take)
+            UnsafeMutableRawPointer(d + j).storeBytes(of: best, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(ap + j).storeBytes(of: index, as: SIMD8<Int32>.self)
+            j &+= 8
+        }
+        return j
     }
 
     static func maxPool2dBackward(gradient g: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
