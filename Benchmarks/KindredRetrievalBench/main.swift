@@ -20,9 +20,24 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return v
 }
 
+/// Process CPU seconds (user + system, all threads) spent in the last ``seconds(_:)`` call.
+var lastCPUSeconds = 0.0
+
+func cpuSeconds() -> Double {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
 func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let c0 = cpuSeconds()
     let t0 = DispatchTime.now().uptimeNanoseconds
     try body()
+    lastCPUSeconds = cpuSeconds() - c0
     return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
 }
 
@@ -34,7 +49,11 @@ func peakRSSMiB() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &u)
     return Double(u.ru_maxrss) / 1024
     #else
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    #else
     getrusage(RUSAGE_SELF, &u)
+    #endif
     return Double(u.ru_maxrss) / (1024 * 1024)
     #endif
 }
@@ -114,21 +133,27 @@ do {
             omlTimes.append(try seconds { _ = try evaluate(omlMetrics, depth: 5, bootstrap: nil) })
         }
         // Where the leave-one-out time goes: the depth-R search, relevance flags, metric means.
-        var stageTimes: [[Double]] = [[], [], []]
+        var stageTimes: [[Double]] = [[], [], []], stageCPU: [[Double]] = [[], [], []]
         for _ in 0..<runs {
             var result: SearchResult?
             var relevance: RankedRelevance?
             stageTimes[0].append(try seconds { result = try search.search(queries: x, gallery: x, k: depth, exclusion: exclusion) })
+            stageCPU[0].append(lastCPUSeconds)
             guard let result else { break }
             stageTimes[1].append(try seconds {
                 relevance = try RankedRelevance(result: result, queryLabels: labels, galleryLabels: labels, exclusion: exclusion)
             })
+            stageCPU[1].append(lastCPUSeconds)
             guard let relevance else { break }
             stageTimes[2].append(try seconds { _ = try relevance.summaries(of: metrics, bootstrap: nil) })
+            stageCPU[2].append(lastCPUSeconds)
         }
         report["leaveOneOutSearchSeconds"] = median(stageTimes[0])
         report["leaveOneOutRelevanceSeconds"] = median(stageTimes[1])
         report["leaveOneOutSummarySeconds"] = median(stageTimes[2])
+        report["leaveOneOutSearchCPUSeconds"] = median(stageCPU[0])
+        report["leaveOneOutRelevanceCPUSeconds"] = median(stageCPU[1])
+        report["leaveOneOutSummaryCPUSeconds"] = median(stageCPU[2])
         report["leaveOneOutMetricsSeconds"] = median(looTimes)
         report["leaveOneOutMetricsBootstrapSeconds"] = median(bootTimes)
         report["omlMetricsSeconds"] = median(omlTimes)
