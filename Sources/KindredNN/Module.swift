@@ -165,7 +165,19 @@ public final class Sequential: Module, Layer {
         layers.enumerated().map { ("\($0.offset)", $0.element) }
     }
 
+    /// Applies the layers in order; a batch norm directly followed by a ReLU runs as one fused
+    /// step (``BatchNorm/normalizedReLU(_:)``: same values and gradients).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        layers.reduce(x) { $1($0) }
+        var y = x, i = 0
+        while i < layers.count {
+            if let norm = layers[i] as? BatchNorm, i + 1 < layers.count, let next = layers[i + 1] as? Activation, next.kind == .relu {
+                y = norm.normalizedReLU(y)
+                i += 2
+            } else {
+                y = layers[i](y)
+                i += 1
+            }
+        }
+        return y
     }
 }

@@ -21,11 +21,17 @@ public class BatchNorm: Module, Layer {
         self.momentum = momentum
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { normalized(x, relu: false) }
+
+    /// `self(x).relu()` in one pass over memory (and one in the backward pass): the same values
+    /// and gradients, for the common batch norm → ReLU pair.
+    public func normalizedReLU(_ x: Tensor) -> Tensor { normalized(x, relu: true) }
+
+    private func normalized(_ x: Tensor, relu: Bool) -> Tensor {
         guard training else {
-            return x.batchNormInference(mean: runningMean, variance: runningVar, weight: weight, bias: bias, epsilon: epsilon)
+            return x.batchNormInference(mean: runningMean, variance: runningVar, weight: weight, bias: bias, epsilon: epsilon, relu: relu)
         }
-        let (y, mean, variance) = x.batchNormTraining(weight: weight, bias: bias, epsilon: epsilon)
+        let (y, mean, variance) = x.batchNormTraining(weight: weight, bias: bias, epsilon: epsilon, relu: relu)
         withoutGradients {
             let n = Double(x.count / x.shape[1])
             runningMean.assign(runningMean * (1 - momentum) + mean * momentum)

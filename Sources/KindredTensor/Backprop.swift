@@ -112,8 +112,8 @@ enum Backprop {
         case .adaptiveAvgPool2d(let x):
             return [Kernels.adaptiveAvgPool2dBackward(gradient: g, inputShape: x.shape)]
 
-        case .batchNorm(let x, let w, let b, let mean, let invStd):
-            let r = Kernels.batchNormBackward(input: x, weight: w, mean: mean, invStd: invStd, gradient: g)
+        case .batchNorm(let x, let w, let b, let mean, let invStd, let relu):
+            let r = Kernels.batchNormBackward(input: x, weight: w, mean: mean, invStd: invStd, gradient: g, reluOutput: relu ? out : nil)
             return [r.input] + (w != nil ? [r.weight] : []) + (b != nil ? [r.bias] : [])
 
         case .pairwiseDistance(let a, let b):

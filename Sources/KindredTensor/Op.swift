@@ -91,8 +91,9 @@ indirect enum Op {
     case maxPool2d(Tensor, argmax: [Int32])
     case avgPool2d(Tensor, Pool2dConfig)
     case adaptiveAvgPool2d(Tensor)
-    /// Batch norm in training mode: per-channel mean and 1/σ of the batch.
-    case batchNorm(Tensor, weight: Tensor?, bias: Tensor?, mean: Tensor, invStd: Tensor)
+    /// Batch norm in training mode: per-channel mean and 1/σ of the batch; `relu`: followed by a
+    /// ReLU in the same pass.
+    case batchNorm(Tensor, weight: Tensor?, bias: Tensor?, mean: Tensor, invStd: Tensor, relu: Bool)
     /// Euclidean distance matrix (gradient 0 where a distance is 0).
     case pairwiseDistance(Tensor, Tensor)
     /// An operation defined outside the engine: `backward(outputGradient)` returns one gradient per input.
@@ -112,7 +113,7 @@ indirect enum Op {
         case .scatterAdd(let x, _, _, let s): return [x, s]
         case .conv2d(let x, let w, let b, _, _), .convTranspose2d(let x, let w, let b, _):
             return b.map { [x, w, $0] } ?? [x, w]
-        case .batchNorm(let x, let w, let b, _, _): return [x] + (w.map { [$0] } ?? []) + (b.map { [$0] } ?? [])
+        case .batchNorm(let x, let w, let b, _, _, _): return [x] + (w.map { [$0] } ?? []) + (b.map { [$0] } ?? [])
         case .custom(_, let xs, _): return xs
         }
     }
@@ -143,7 +144,7 @@ indirect enum Op {
         case .maxPool2d: return "maxPool2d"
         case .avgPool2d: return "avgPool2d"
         case .adaptiveAvgPool2d: return "adaptiveAvgPool2d"
-        case .batchNorm: return "batchNorm"
+        case .batchNorm(_, _, _, _, _, let relu): return relu ? "batchNorm+relu" : "batchNorm"
         case .pairwiseDistance: return "pairwiseDistance"
         case .custom(let n, _, _): return n
         }

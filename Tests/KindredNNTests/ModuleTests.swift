@@ -66,4 +66,28 @@ final class ModuleTests: XCTestCase {
         XCTAssertGreaterThan(fc.weight.scalars.map(abs).max() ?? 0, bound * 0.9)
         XCTAssertLessThanOrEqual(fc.bias?.scalars.map(abs).max() ?? 1, bound)
     }
+
+    func testSequentialFusesBatchNormThenReLU() {
+        // Sequential runs BatchNorm2d → ReLU as one fused step: the same outputs, gradients and
+        // running statistics as the two layers applied one after the other, in training and eval.
+        let fusedNorm = BatchNorm2d(4), plainNorm = BatchNorm2d(4)
+        let net = Sequential(fusedNorm, ReLU())
+        var rng = RandomGenerator(seed: 4)
+        let x = Tensor.normal([5, 4, 3, 3], generator: &rng)
+        for training in [true, false] {
+            net.train(training)
+            plainNorm.train(training)
+            let a = x.detached().requiringGradient(), b = x.detached().requiringGradient()
+            let ya = net(a), yb = plainNorm(b).relu()
+            XCTAssertEqual(ya.scalars, yb.scalars)
+            if training {
+                ya.sum().backward()
+                yb.sum().backward()
+                XCTAssertEqual(a.grad?.scalars, b.grad?.scalars)
+                XCTAssertEqual(fusedNorm.weight?.grad?.scalars, plainNorm.weight?.grad?.scalars)
+                XCTAssertEqual(fusedNorm.runningMean.scalars, plainNorm.runningMean.scalars)
+                XCTAssertEqual(fusedNorm.runningVar.scalars, plainNorm.runningVar.scalars)
+            }
+        }
+    }
 }

@@ -128,6 +128,32 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    func testFusedBatchNormReLUEqualsBatchNormThenReLU() {
+        // Values, gradients (input, weight, bias) and inference outputs, bit for bit, in both dtypes.
+        for dtype in [DType.float64, .float32] {
+            let x0 = randomTensor([6, 3, 5, 7], seed: 171, dtype: dtype), g = randomTensor([6, 3, 5, 7], seed: 172, dtype: dtype)
+            let w0 = randomTensor([3], seed: 173, low: -1.5, high: 1.5, dtype: dtype), b0 = randomTensor([3], seed: 174, dtype: dtype)
+            func run(fused: Bool) -> [[Double]] {
+                let x = x0.detached().requiringGradient(), w = w0.detached().requiringGradient(), b = b0.detached().requiringGradient()
+                let y = fused ? x.batchNormTraining(weight: w, bias: b, relu: true).output
+                              : x.batchNormTraining(weight: w, bias: b).output.relu()
+                (y * g).sum().backward()
+                return [y.doubles, x.grad?.doubles ?? [], w.grad?.doubles ?? [], b.grad?.doubles ?? []]
+            }
+            let fused = run(fused: true), plain = run(fused: false)
+            XCTAssertTrue(fused[0].contains(0) && fused[0].contains { $0 > 0 }, "the test needs both sides of the ReLU")
+            for (part, name) in ["output", "input gradient", "weight gradient", "bias gradient"].enumerated() {
+                XCTAssertEqual(fused[part], plain[part], "\(dtype) \(name)")
+            }
+            let mean = randomTensor([3], seed: 175, dtype: dtype), variance = randomTensor([3], seed: 176, low: 0.3, high: 2, dtype: dtype)
+            let inferred = withoutGradients { x0.batchNormInference(mean: mean, variance: variance, weight: w0, bias: b0, relu: true) }
+            let reference = withoutGradients { x0.batchNormInference(mean: mean, variance: variance, weight: w0, bias: b0).relu() }
+            XCTAssertEqual(inferred.doubles, reference.doubles, "\(dtype) inference")
+        }
+        let x = randomTensor([3, 2, 2, 3], seed: 177), w = randomTensor([2], seed: 178, low: 0.5, high: 1.5), b = randomTensor([2], seed: 179)
+        assertGradients([x, w, b], "fused ReLU") { $0[0].batchNormTraining(weight: $0[1], bias: $0[2], relu: true).output }
+    }
+
     func testBatchNormWithNonContiguousWeightAndBias() {
         // Strided weight/bias views must be read correctly (their contiguous copies must outlive
         // the kernel). Large enough that freed buffers are recycled by the storage pool.

@@ -20,7 +20,7 @@ public final class ResidualBlock: Module, Layer {
 
     /// The input plus the residual branch.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        x + bn2(conv2(bn1(conv1(x)).relu()))
+        x + bn2(conv2(bn1.normalizedReLU(conv1(x))))
     }
 }
 

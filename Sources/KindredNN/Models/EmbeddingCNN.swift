@@ -27,9 +27,9 @@ public final class EmbeddingCNN: Module, Layer {
 
     /// Pooled 128-d features before the projection.
     public func features(_ x: Tensor) -> Tensor {
-        var y = b1(c1(x)).relu().maxPool2d(kernel: (2, 2))
-        y = b2(c2(y)).relu().maxPool2d(kernel: (2, 2))
-        y = b3(c3(y)).relu()
+        var y = b1.normalizedReLU(c1(x)).maxPool2d(kernel: (2, 2))
+        y = b2.normalizedReLU(c2(y)).maxPool2d(kernel: (2, 2))
+        y = b3.normalizedReLU(c3(y))
         return y.adaptiveAvgPool2d().flattened()
     }
 

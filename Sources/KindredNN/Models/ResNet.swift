@@ -15,7 +15,7 @@ public final class BasicBlock: Module, Layer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = bn2(conv2(bn1(conv1(x)).relu()))
+        let y = bn2(conv2(bn1.normalizedReLU(conv1(x))))
         return (y + (downsample?(x) ?? x)).relu()
     }
 }
@@ -42,7 +42,7 @@ public final class ResNet18: Module, Layer {
 
     /// Image batch `[N, C, H, W]` → pooled features `[N, 512]` (before `fc`).
     public func features(_ x: Tensor) -> Tensor {
-        var y = bn1(conv1(x)).relu().maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+        var y = bn1.normalizedReLU(conv1(x)).maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         y = layer4(layer3(layer2(layer1(y))))
         return y.adaptiveAvgPool2d().flattened()
     }

@@ -1,7 +1,8 @@
 /// Batch normalisation in training mode over `[N, C, …]`, one pass of statistics per channel.
 extension Kernels {
     /// Returns `(y, batchMean [C], invStd [C], biasedVariance [C])`.
-    static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double) -> (Tensor, Tensor, Tensor, Tensor) {
+    /// With `relu`, the output is `max(0, ·)` as ``Fn/Relu`` computes it (NaN passes through).
+    static func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, epsilon: Double, relu: Bool = false) -> (Tensor, Tensor, Tensor, Tensor) {
         precondition(x.rank >= 2, "batchNorm: input must be [N, C, …], got \(x.shape)")
         let n = x.shape[0], c = x.shape[1]
         let plane = x.shape[2...].reduce(1, *)
@@ -28,7 +29,11 @@ extension Kernels {
                     let scale = inv * (wp?[ch] ?? 1), shift = (bp?[ch] ?? 0) - mu * scale
                     for b in 0..<n {
                         let p = s + (b * c + ch) * plane, q = d + (b * c + ch) * plane
-                        for i in 0..<plane { q[i] = p[i] * scale + shift }
+                        if relu {
+                            for i in 0..<plane { let v = p[i] * scale + shift; q[i] = v < 0 ? 0 : v }
+                        } else {
+                            for i in 0..<plane { q[i] = p[i] * scale + shift }
+                        }
                     }
                 }
             }
@@ -37,25 +42,41 @@ extension Kernels {
         return (y, mean, invStd, varT)
     }
 
-    static func batchNormBackward(input x: Tensor, weight: Tensor?, mean: Tensor, invStd: Tensor, gradient g: Tensor)
-        -> (input: Tensor, weight: Tensor, bias: Tensor) {
+    /// With `reluOutput` (the output of a fused batch norm + ReLU), the gradient is first masked
+    /// where that output is not positive, as ReLU's backward does.
+    static func batchNormBackward(input x: Tensor, weight: Tensor?, mean: Tensor, invStd: Tensor, gradient g: Tensor,
+                                  reluOutput: Tensor? = nil) -> (input: Tensor, weight: Tensor, bias: Tensor) {
         let n = x.shape[0], c = x.shape[1]
         let plane = x.shape[2...].reduce(1, *)
         let m = n * plane
-        let xc = x.contiguous(), gc = g.contiguous(), wc = weight?.contiguous()
+        let xc = x.contiguous(), gc = g.contiguous(), wc = weight?.contiguous(), yc = reluOutput?.contiguous()
         let gx = Tensor.empty(x.shape, dtype: x.dtype)
         let gw = Tensor.empty([c], dtype: x.dtype), gb = Tensor.empty([c], dtype: x.dtype)
         func run<T: KFloat>(_: T.Type) {
             let s = xc.pointer(as: T.self), gp = gc.pointer(as: T.self), d = gx.pointer(as: T.self)
             let mp = mean.pointer(as: T.self), ip = invStd.pointer(as: T.self)
-            let wp = wc?.pointer(as: T.self)
+            let wp = wc?.pointer(as: T.self), yp = yc?.pointer(as: T.self)
             let gwp = gw.pointer(as: T.self), gbp = gb.pointer(as: T.self)
             Parallel.forEachChunk(c, costPerItem: 3 * m) { r in
                 for ch in r {
                     let mu = mp[ch], inv = ip[ch]
+                    // Behind a ReLU, the gradient is zero where the output is not positive; the masked
+                    // gradient is staged in this channel's slice of the result (cache-resident) and
+                    // overwritten in place below.
+                    let q0: UnsafePointer<T>
+                    if let yp {
+                        for b in 0..<n {
+                            let off = (b * c + ch) * plane
+                            let q = gp + off, y = yp + off, o = d + off
+                            for i in 0..<plane { o[i] = y[i] > 0 ? q[i] : 0 }
+                        }
+                        q0 = UnsafePointer(d)
+                    } else {
+                        q0 = UnsafePointer(gp)
+                    }
                     var sumG: T = 0, sumGX: T = 0
                     for b in 0..<n {
-                        let p = s + (b * c + ch) * plane, q = gp + (b * c + ch) * plane
+                        let p = s + (b * c + ch) * plane, q = q0 + (b * c + ch) * plane
                         sumG += runSum(q, plane, 1)
                         sumGX += centeredDot(q, p, plane, mu)
                     }
@@ -66,7 +87,7 @@ extension Kernels {
                     let k = (wp?[ch] ?? 1) * inv / T(m)
                     let ca = k * T(m), cb = -k * sumGX * inv, cc = -k * sumG + k * sumGX * inv * mu
                     for b in 0..<n {
-                        let p = s + (b * c + ch) * plane, q = gp + (b * c + ch) * plane, o = d + (b * c + ch) * plane
+                        let p = s + (b * c + ch) * plane, q = q0 + (b * c + ch) * plane, o = d + (b * c + ch) * plane
                         for i in 0..<plane { o[i] = ca * q[i] + cb * p[i] + cc }
                     }
                 }
@@ -79,7 +100,8 @@ extension Kernels {
 
 extension Kernels {
     /// `y[n, c, …] = x[n, c, …]·scale[c] + shift[c]` in one pass (batch norm at inference).
-    static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+    /// With `relu`, the output is `max(0, ·)` as ``Fn/Relu`` computes it.
+    static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, relu: Bool = false) -> Tensor {
         precondition(x.rank >= 2 && scale.count == x.shape[1] && shift.count == x.shape[1],
                      "batchNorm: statistics of \(scale.count) channels for input \(x.shape)")
         let n = x.shape[0], c = x.shape[1]
@@ -93,7 +115,11 @@ extension Kernels {
                 for t in r {
                     let a = sp[t % c], b = hp[t % c]
                     let p = s + t * plane, q = d + t * plane
-                    for i in 0..<plane { q[i] = p[i] * a + b }
+                    if relu {
+                        for i in 0..<plane { let v = p[i] * a + b; q[i] = v < 0 ? 0 : v }
+                    } else {
+                        for i in 0..<plane { q[i] = p[i] * a + b }
+                    }
                 }
             }
         }

@@ -212,6 +212,12 @@ extension Kernels {
         func run<T: KFloat>(_: T.Type) {
             let s = xc.pointer(as: T.self), d = out.pointer(as: T.self)
             Parallel.forEachChunk(planes, costPerItem: h * w) { r in
+                if oh == 1 && ow == 1 {
+                    // Global average pooling: each plane is one contiguous run.
+                    let divisor = T(h * w)
+                    for p in r { d[p] = runSum(s + p * h * w, h * w, 1) / divisor }
+                    return
+                }
                 for p in r {
                     let sp = s + p * h * w
                     for i in 0..<oh {
@@ -231,13 +237,20 @@ extension Kernels {
     }
 
     static func adaptiveAvgPool2dBackward(gradient g: Tensor, inputShape: [Int]) -> Tensor {
-        let out = Tensor.zeros(inputShape, dtype: g.dtype)
         let gc = g.contiguous()
         let h = inputShape[2], w = inputShape[3], oh = g.shape[2], ow = g.shape[3]
+        let isGlobal = oh == 1 && ow == 1
+        // Global pooling writes every input position once; other sizes add into zeros.
+        let out = isGlobal ? Tensor.empty(inputShape, dtype: g.dtype) : Tensor.zeros(inputShape, dtype: g.dtype)
         let planes = inputShape[0] * inputShape[1]
         func run<T: KFloat>(_: T.Type) {
             let gp = gc.pointer(as: T.self), d = out.pointer(as: T.self)
             Parallel.forEachChunk(planes, costPerItem: h * w) { r in
+                if isGlobal {
+                    let divisor = T(h * w)
+                    for p in r { (d + p * h * w).update(repeating: gp[p] / divisor, count: h * w) }
+                    return
+                }
                 for p in r {
                     let dp = d + p * h * w
                     for i in 0..<oh {
