@@ -74,6 +74,8 @@ public enum Evaluator {
         var evaluation = RetrievalEvaluation(metrics: metrics, distance: distance,
                                              bootstrap: config.bootstrap > 0 ? Bootstrap(resamples: config.bootstrap, seed: seed) : nil)
         evaluation.index = config.index
+        // The report draws `grid_results` neighbours per query; the metrics need only relevance.
+        evaluation.keptNeighbors = config.gridResults
         let report: RetrievalReport
         if isQuery != nil || isGallery != nil {
             report = try evaluation.evaluate(embeddings: embeddings, labels: labels, isQuery: isQuery ?? Array(repeating: true, count: n),

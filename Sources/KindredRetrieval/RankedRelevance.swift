@@ -124,7 +124,20 @@ public struct RankedRelevance: Sendable, Equatable {
                                relevantCounts: queries.map { relevantCounts[$0] }, isExhaustive: isExhaustive)
     }
 
-    private init(queryCount: Int, depth: Int, isRelevant: [Bool], relevantCounts: [Int], isExhaustive: Bool) {
+    /// `R_q` for every query: gallery items with the query's label, less its excluded ones.
+    static func relevantCounts(queryLabels: [Int], galleryLabels: [Int], exclusion prepared: PreparedExclusion) -> [Int] {
+        var labelCounts: [Int: Int] = [:]
+        for l in galleryLabels { labelCounts[l, default: 0] += 1 }
+        return queryLabels.enumerated().map { q, label in
+            var r = labelCounts[label] ?? 0
+            if !prepared.isEmpty {
+                for g in prepared.excluded(forQuery: q) where galleryLabels[g] == label { r -= 1 }
+            }
+            return r
+        }
+    }
+
+    init(queryCount: Int, depth: Int, isRelevant: [Bool], relevantCounts: [Int], isExhaustive: Bool) {
         self.queryCount = queryCount
         self.depth = depth
         self.isRelevant = isRelevant

@@ -36,6 +36,12 @@ public struct RetrievalEvaluation: Sendable {
     /// embeddings' own dtype; FAISS kinds build a float32 index over the gallery (trained on it when
     /// needed) and remove excluded items from over-fetched results.
     public var index: SearchIndexKind = .exact
+    /// Neighbours per query kept in ``RetrievalReport/result`` (for retrieval grids); `nil` keeps all
+    /// `depth` of them. With the exact index and a limit, the search writes relevance flags as it
+    /// ranks (``ExactSearch/searchRelevance(queries:queryLabels:gallery:galleryLabels:depth:keep:exclusion:)``)
+    /// instead of holding an index and a score for every rank: metrics are the same, memory is
+    /// a byte per rank instead of sixteen.
+    public var keptNeighbors: Int?
 
     /// Creates an evaluation.
     ///
@@ -155,6 +161,15 @@ public struct RetrievalEvaluation: Sendable {
         }
         if let depth, depth < 1 { throw RetrievalError.nonPositiveK(name: "depth", value: depth) }
         let k = try depth ?? automaticDepth(queryLabels: queryLabels, galleryLabels: galleryLabels, exclusion: exclusion)
+        if let kept = keptNeighbors, index == .exact {
+            guard kept >= 1 else { throw RetrievalError.nonPositiveK(name: "keptNeighbors", value: kept) }
+            let (result, relevance) = try ExactSearch(distance: distance).searchRelevance(
+                queries: queries, queryLabels: queryLabels, gallery: gallery, galleryLabels: galleryLabels, depth: k, keep: kept,
+                exclusion: exclusion)
+            let summaries = try relevance.summaries(of: metrics, bootstrap: bootstrap)
+            return RetrievalReport(summaries: summaries, result: result, relevance: relevance,
+                                   queryIndices: queryIndices, galleryIndices: galleryIndices, bootstrap: bootstrap)
+        }
         let result: SearchResult
         if index == .exact {
             result = try ExactSearch(distance: distance).search(queries: queries, gallery: gallery, k: k, exclusion: exclusion)

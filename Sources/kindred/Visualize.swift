@@ -45,6 +45,7 @@ struct Visualize: ParsableCommand {
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var config = trained.config.evaluation
         config.metrics = ["map@\(k)"]
+        config.gridResults = k
         config.bestBy = config.metrics[0]
         config.bootstrap = 0
         let outcome = try Evaluator.evaluate(embeddings: data.embeddings, labels: data.labels, isQuery: data.isQuery,

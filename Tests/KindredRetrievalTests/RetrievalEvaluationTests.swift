@@ -46,6 +46,49 @@ final class RetrievalEvaluationTests: XCTestCase {
         XCTAssertEqual(report.summary(of: .cmc(at: 1))?.droppedQueries, 1)   // the singleton class
     }
 
+    func testRelevanceWrittenDuringTheSearchEqualsTheStepByStepRelevance() throws {
+        // searchRelevance: the same flags, R_q and exhaustiveness as search + RankedRelevance, the
+        // first `keep` neighbours of the full search; float32 at depth ≥ 128 (sampled thresholds,
+        // with re-searched rows under a sequence exclusion) and float64, exhaustive or not.
+        var rng = RandomGenerator(seed: 31)
+        let n = 900
+        let labels = (0..<n).map { $0 % 6 }
+        let sequence = (0..<n).map { ($0 % 6) * 2 + ($0 / 6) % 2 }
+        let x = (Tensor.normal([6, 8], generator: &rng).rows(labels) + Tensor.normal([n, 8], std: 0.4, generator: &rng)).l2Normalized()
+        let cases: [(DType, SearchExclusion, Int, Int)] = [
+            (.float32, .leaveOneOut(count: n), 149, 10), (.float32, SearchExclusion(querySequenceIDs: sequence, gallerySequenceIDs: sequence), 300, 7),
+            (.float64, .leaveOneOut(count: n), 149, 200), (.float64, .none, n, 3),
+        ]
+        for (dtype, exclusion, depth, keep) in cases {
+            let e = x.cast(to: dtype), label = "\(dtype) depth \(depth) keep \(keep)"
+            for distance in SearchDistance.allCases {
+                let search = ExactSearch(distance: distance, queryBlockSize: 64, galleryBlockSize: 256)
+                let full = try search.search(queries: e, gallery: e, k: depth, exclusion: exclusion)
+                let expected = try RankedRelevance(result: full, queryLabels: labels, galleryLabels: labels, exclusion: exclusion)
+                let (result, relevance) = try search.searchRelevance(queries: e, queryLabels: labels, gallery: e, galleryLabels: labels,
+                                                                     depth: depth, keep: keep, exclusion: exclusion)
+                XCTAssertEqual(relevance, expected, "\(label) \(distance)")
+                XCTAssertEqual(result.depth, Swift.min(keep, depth), label)
+                for q in stride(from: 0, to: n, by: 37) {
+                    XCTAssertEqual(Array(result.neighbors(ofQuery: q)), Array(full.neighbors(ofQuery: q).prefix(keep)), "\(label) \(distance) query \(q)")
+                    XCTAssertEqual(Array(result.scores(ofQuery: q)), Array(full.scores(ofQuery: q).prefix(keep)), "\(label) \(distance) query \(q)")
+                }
+            }
+        }
+        // The evaluation with a kept-neighbour limit reports the same metrics and intervals.
+        var evaluation = RetrievalEvaluation(metrics: metrics, distance: .cosine, bootstrap: Bootstrap(resamples: 50, seed: 1))
+        let all = try evaluation.evaluate(embeddings: x, labels: labels)
+        evaluation.keptNeighbors = 5
+        let limited = try evaluation.evaluate(embeddings: x, labels: labels)
+        XCTAssertEqual(limited.summaries, all.summaries)
+        XCTAssertEqual(limited.result.depth, 5)
+        XCTAssertEqual(limited.relevance, all.relevance)
+        XCTAssertThrowsError(try ExactSearch().searchRelevance(queries: x, queryLabels: Array(labels.prefix(10)), gallery: x, galleryLabels: labels,
+                                                               depth: 5, keep: 5))
+        XCTAssertThrowsError(try ExactSearch().searchRelevance(queries: x, queryLabels: labels, gallery: x, galleryLabels: labels,
+                                                               depth: 5, keep: 0))
+    }
+
     func testSplitFlagsEqualSeparateSets() throws {
         let (x, labels) = data()
         let isQuery = (0..<40).map { $0 % 3 != 0 }, isGallery = (0..<40).map { $0 % 4 != 1 }
