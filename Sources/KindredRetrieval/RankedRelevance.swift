@@ -33,10 +33,8 @@ public struct RankedRelevance: Sendable, Equatable {
         }
         guard !galleryLabels.isEmpty else { throw RetrievalError.emptyGallery }
         let prepared = try exclusion.prepared(queryCount: result.queryCount, galleryCount: galleryLabels.count)
-        var labelCounts: [Int: Int] = [:]
-        for l in galleryLabels { labelCounts[l, default: 0] += 1 }
         var relevant = [Bool](repeating: false, count: result.indices.count)
-        var counts = [Int](repeating: 0, count: result.queryCount)
+        let counts = Self.relevantCounts(queryLabels: queryLabels, galleryLabels: galleryLabels, exclusion: prepared)
         let depth = result.depth, galleryCount = galleryLabels.count
         // Per query (rows run in parallel for large results): a neighbour index outside the gallery,
         // if any, and whether the row ranks every gallery item it can see.
@@ -45,29 +43,24 @@ public struct RankedRelevance: Sendable, Equatable {
         result.indices.withUnsafeBufferPointer { indices in
             galleryLabels.withUnsafeBufferPointer { labels in
                 relevant.withUnsafeMutableBufferPointer { flags in
-                    counts.withUnsafeMutableBufferPointer { relevantCounts in
-                        badIndex.withUnsafeMutableBufferPointer { bad in
-                            rowExhaustive.withUnsafeMutableBufferPointer { exhaustive in
-                                Parallel.forEachChunk(result.queryCount, costPerItem: Swift.max(1, depth)) { queries in
-                                    for q in queries {
-                                        let label = queryLabels[q]
-                                        let excluded = prepared.isEmpty ? [] : prepared.excluded(forQuery: q)
-                                        var r = labelCounts[label] ?? 0
-                                        for g in excluded where labels[g] == label { r -= 1 }
-                                        relevantCounts[q] = r
-                                        var seen = 0
-                                        for i in 0..<depth {
-                                            let g = indices[q * depth + i]
-                                            if g < 0 { continue }
-                                            guard g < galleryCount else {
-                                                if bad[q] < 0 { bad[q] = g }
-                                                continue
-                                            }
-                                            seen += 1
-                                            flags[q * depth + i] = labels[g] == label
+                    badIndex.withUnsafeMutableBufferPointer { bad in
+                        rowExhaustive.withUnsafeMutableBufferPointer { exhaustive in
+                            Parallel.forEachChunk(result.queryCount, costPerItem: Swift.max(1, depth)) { queries in
+                                for q in queries {
+                                    let label = queryLabels[q]
+                                    let excluded = prepared.isEmpty ? [] : prepared.excluded(forQuery: q)
+                                    var seen = 0
+                                    for i in 0..<depth {
+                                        let g = indices[q * depth + i]
+                                        if g < 0 { continue }
+                                        guard g < galleryCount else {
+                                            if bad[q] < 0 { bad[q] = g }
+                                            continue
                                         }
-                                        exhaustive[q] = seen >= galleryCount - excluded.count
+                                        seen += 1
+                                        flags[q * depth + i] = labels[g] == label
                                     }
+                                    exhaustive[q] = seen >= galleryCount - excluded.count
                                 }
                             }
                         }

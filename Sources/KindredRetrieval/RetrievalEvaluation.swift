@@ -127,16 +127,7 @@ public struct RetrievalEvaluation: Sendable {
     /// - Throws: ``RetrievalError`` on mismatched lengths or a bad exclusion.
     public func automaticDepth(queryLabels: [Int], galleryLabels: [Int], exclusion: SearchExclusion = .none) throws -> Int {
         let prepared = try exclusion.prepared(queryCount: queryLabels.count, galleryCount: galleryLabels.count)
-        var labelCounts: [Int: Int] = [:]
-        for l in galleryLabels { labelCounts[l, default: 0] += 1 }
-        var largest = 0
-        for (q, label) in queryLabels.enumerated() {
-            var r = labelCounts[label] ?? 0
-            if !prepared.isEmpty {
-                for g in prepared.excluded(forQuery: q) where galleryLabels[g] == label { r -= 1 }
-            }
-            largest = Swift.max(largest, r)
-        }
+        let largest = RankedRelevance.relevantCounts(queryLabels: queryLabels, galleryLabels: galleryLabels, exclusion: prepared).max() ?? 0
         return Swift.max(1, metrics.map { Self.depth(of: $0, largestRelevantCount: largest) }.max() ?? 1)
     }
 
