@@ -113,7 +113,9 @@ extension Kernels {
     }
 
     static func maxPool2dBackward(gradient g: Tensor, argmax: [Int32], inputShape: [Int]) -> Tensor {
-        let out = Tensor.zeros(inputShape, dtype: g.dtype)
+        // Each plane is zeroed by the thread that scatters into it (one serial memset of the whole
+        // input gradient would leave the other cores idle).
+        let out = Tensor.empty(inputShape, dtype: g.dtype)
         let gc = g.contiguous()
         let planes = inputShape[0] * inputShape[1]
         let hw = inputShape[2] * inputShape[3]
@@ -124,6 +126,7 @@ extension Kernels {
                 Parallel.forEachChunk(planes, costPerItem: ohw) { r in
                     for p in r {
                         let dp = d + p * hw
+                        dp.update(repeating: 0, count: hw)
                         for k in 0..<ohw { dp[Int(ab[p * ohw + k])] += gp[p * ohw + k] }
                     }
                 }
@@ -177,7 +180,7 @@ extension Kernels {
     }
 
     static func avgPool2dBackward(gradient g: Tensor, inputShape: [Int], config c: Pool2dConfig) -> Tensor {
-        let out = Tensor.zeros(inputShape, dtype: g.dtype)
+        let out = Tensor.empty(inputShape, dtype: g.dtype)  // planes are zeroed in parallel below
         let gc = g.contiguous()
         let h = inputShape[2], w = inputShape[3], oh = g.shape[2], ow = g.shape[3]
         let planes = inputShape[0] * inputShape[1]
@@ -186,6 +189,7 @@ extension Kernels {
             Parallel.forEachChunk(planes, costPerItem: oh * ow * c.kernel.0 * c.kernel.1) { r in
                 for p in r {
                     let dp = d + p * h * w, sp = gp + p * oh * ow
+                    dp.update(repeating: 0, count: h * w)
                     avgWindows(h: h, w: w, oh: oh, ow: ow, c) { o, hLo, hHi, wLo, wHi, div in
                         let v = sp[o] / T(div)
                         for hh in hLo..<hHi { for ww in wLo..<wHi { dp[hh * w + ww] += v } }
@@ -240,8 +244,8 @@ extension Kernels {
         let gc = g.contiguous()
         let h = inputShape[2], w = inputShape[3], oh = g.shape[2], ow = g.shape[3]
         let isGlobal = oh == 1 && ow == 1
-        // Global pooling writes every input position once; other sizes add into zeros.
-        let out = isGlobal ? Tensor.empty(inputShape, dtype: g.dtype) : Tensor.zeros(inputShape, dtype: g.dtype)
+        // Global pooling writes every input position once; other sizes add into planes zeroed in parallel.
+        let out = Tensor.empty(inputShape, dtype: g.dtype)
         let planes = inputShape[0] * inputShape[1]
         func run<T: KFloat>(_: T.Type) {
             let gp = gc.pointer(as: T.self), d = out.pointer(as: T.self)
@@ -253,6 +257,7 @@ extension Kernels {
                 }
                 for p in r {
                     let dp = d + p * h * w
+                    dp.update(repeating: 0, count: h * w)
                     for i in 0..<oh {
                         let hr = adaptiveRange(i, h, oh)
                         for j in 0..<ow {
