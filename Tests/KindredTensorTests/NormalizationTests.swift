@@ -154,6 +154,24 @@ final class NormalizationTests: XCTestCase {
         assertGradients([x, w, b], "fused ReLU") { $0[0].batchNormTraining(weight: $0[1], bias: $0[2], relu: true).output }
     }
 
+    func testReLUGradientMaskEqualsTheScalarRule() {
+        // ReLU's backward (and the fused batch norm's) masks sixteen float32 values at a time:
+        // it must keep the scalar rule `x > 0 ? g : 0` exactly, NaN and signed zeros included.
+        let specials: [Double] = [.nan, 0, -0.0, -1, 2, .infinity, -.infinity, 1e-40]
+        let xs = (0..<37).map { specials[$0 % specials.count] * ($0 % 3 == 0 ? 1 : -1) }
+        let gs = (0..<37).map { $0 % 5 == 0 ? Double.nan : Double($0) - 18 }
+        for dtype in [DType.float32, .float64] {
+            let x = Tensor(doubles: xs, shape: [37], dtype: dtype).requiringGradient()
+            x.relu().backward(Tensor(doubles: gs, shape: [37], dtype: dtype))
+            let expected = zip(xs, gs).map { Double(dtype == .float32 ? Double(Float($0)) : $0) > 0 ? $1 : 0 }
+            let got = x.grad?.doubles ?? []
+            for i in 0..<37 {
+                XCTAssertTrue(got[i] == expected[i] || (got[i].isNaN && expected[i].isNaN), "\(dtype) [\(i)]: \(got[i]) vs \(expected[i])")
+                XCTAssertEqual(got[i].sign, expected[i].sign, "\(dtype) [\(i)] sign")
+            }
+        }
+    }
+
     func testBatchNormWithNonContiguousWeightAndBias() {
         // Strided weight/bias views must be read correctly (their contiguous copies must outlive
         // the kernel). Large enough that freed buffers are recycled by the storage pool.

@@ -175,7 +175,7 @@ extension Kernels {
             case .abs: for i in r { d[i] = x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0) }
             case .sigmoid: for i in r { d[i] = g[i] * y[i] * (1 - y[i]) }
             case .tanh: for i in r { d[i] = g[i] * (1 - y[i] * y[i]) }
-            case .relu: for i in r { d[i] = x[i] > 0 ? g[i] : 0 }
+            case .relu: maskByPositive(g + r.lowerBound, where: x + r.lowerBound, into: d + r.lowerBound, count: r.count)
             case .gelu:
                 let r2 = 1 / T.sqrt(2)
                 let c = 1 / T.sqrt(2 * T.pi)
