@@ -113,13 +113,8 @@ public struct ExactSearch: Sendable {
         case .float64: run(Double.self, queries: q, gallery: gallery, k: depth, keep: keep, labels: labels, exclusion: prepared)
         }
         let counts = RankedRelevance.relevantCounts(queryLabels: queryLabels, galleryLabels: galleryLabels, exclusion: prepared)
-        var exhaustive = true
-        for (qi, seen) in out.seen.enumerated() where seen < gallery.shape[0] - (prepared.isEmpty ? 0 : prepared.excluded(forQuery: qi).count) {
-            exhaustive = false
-            break
-        }
         let relevance = RankedRelevance(queryCount: queries.shape[0], depth: Swift.min(depth, gallery.shape[0]), isRelevant: out.flags,
-                                        relevantCounts: counts, isExhaustive: exhaustive)
+                                        relevantCounts: counts, isExhaustive: !out.rowExhaustive.contains(false))
         return (out.result, relevance)
     }
 
@@ -142,10 +137,10 @@ public struct ExactSearch: Sendable {
     }
 
     /// The search. Each query's ranking is read out once: its first `keep` neighbours go to the
-    /// result; with `labels`, every rank's relevance goes to `flags` (`queries × depth`) and the
-    /// number of ranked items to `seen`.
+    /// result; with `labels`, every rank's relevance goes to `flags` (`queries × depth`) and whether
+    /// the row ranked every gallery item it can see to `rowExhaustive`.
     private func run<T: KFloat>(_: T.Type, queries: Tensor, gallery: Tensor, k: Int, keep: Int, labels: (query: [Int], gallery: [Int])?,
-                                exclusion: PreparedExclusion) -> (result: SearchResult, flags: [Bool], seen: [Int]) {
+                                exclusion: PreparedExclusion) -> (result: SearchResult, flags: [Bool], rowExhaustive: [Bool]) {
         let queryCount = queries.shape[0], galleryCount = gallery.shape[0], dim = queries.shape[1]
         let depth = Swift.min(k, galleryCount)
         let kept = Swift.min(keep, depth)
@@ -168,7 +163,7 @@ public struct ExactSearch: Sendable {
         var scores = [Double](unsafeUninitializedCapacity: queryCount * kept) { _, count in count = queryCount * kept }
         let flagCount = labels == nil ? 0 : queryCount * depth
         var flags = [Bool](unsafeUninitializedCapacity: flagCount) { _, count in count = flagCount }
-        var seen = [Int](repeating: 0, count: labels == nil ? 0 : queryCount)
+        var rowExhaustive = [Bool](repeating: true, count: labels == nil ? 0 : queryCount)
         if queryCount == 0 { return (SearchResult(unchecked: kind, queryCount: 0, depth: kept, indices: [], scores: []), [], []) }
         ExactSearch.blasSingleThreaded
         let qb = Swift.min(queryBlockSize, queryCount), gb = Swift.min(galleryBlockSize, galleryCount)
@@ -189,11 +184,11 @@ public struct ExactSearch: Sendable {
                         indices.withUnsafeMutableBufferPointer { indexBuffer in
                             scores.withUnsafeMutableBufferPointer { scoreBuffer in
                               flags.withUnsafeMutableBufferPointer { flagBuffer in
-                                seen.withUnsafeMutableBufferPointer { seenBuffer in
+                                rowExhaustive.withUnsafeMutableBufferPointer { exhaustiveBuffer in
                                 guard let outIndices = indexBuffer.baseAddress, let outScores = scoreBuffer.baseAddress else { return }
                                 // (An empty array may still have a base address: gate on `labels`.)
                                 let outFlags = labels == nil ? nil : flagBuffer.baseAddress
-                                let outSeen = labels == nil ? nil : seenBuffer.baseAddress
+                                let outExhaustive = labels == nil ? nil : exhaustiveBuffer.baseAddress
                                 let qp = qRaw.bindMemory(to: T.self).baseAddress
                                 let gp = gRaw.bindMemory(to: T.self).baseAddress
                                 let worker: (Int) -> Void = { _ in
@@ -281,7 +276,7 @@ public struct ExactSearch: Sendable {
                                                 if let outFlags, let labels { outFlags[flagBase + i] = labels.gallery[slot] == queryLabel }
                                                 i += 1
                                             }
-                                            outSeen?[q0 + r] = i
+                                            outExhaustive?[q0 + r] = i >= galleryCount - (excluded.isEmpty ? 0 : excluded[r].count)
                                             if let outFlags { (outFlags + flagBase + i).initialize(repeating: false, count: depth - i) }
                                             while i < kept {
                                                 outIndices[base + i] = -1
@@ -304,7 +299,7 @@ public struct ExactSearch: Sendable {
                 }
             }
         }
-        return (SearchResult(unchecked: kind, queryCount: queryCount, depth: kept, indices: indices, scores: scores), flags, seen)
+        return (SearchResult(unchecked: kind, queryCount: queryCount, depth: kept, indices: indices, scores: scores), flags, rowExhaustive)
     }
 
     /// Kindred's threads run their own products here, so BLAS must not start threads of its own.

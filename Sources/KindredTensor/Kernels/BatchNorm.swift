@@ -30,7 +30,8 @@ extension Kernels {
                     for b in 0..<n {
                         let p = s + (b * c + ch) * plane, q = d + (b * c + ch) * plane
                         if relu {
-                            for i in 0..<plane { let v = p[i] * scale + shift; q[i] = v < 0 ? 0 : v }
+                            let relu = Fn.Relu<T>()
+                            for i in 0..<plane { q[i] = relu(p[i] * scale + shift) }
                         } else {
                             for i in 0..<plane { q[i] = p[i] * scale + shift }
                         }
@@ -115,7 +116,8 @@ extension Kernels {
                     let a = sp[t % c], b = hp[t % c]
                     let p = s + t * plane, q = d + t * plane
                     if relu {
-                        for i in 0..<plane { let v = p[i] * a + b; q[i] = v < 0 ? 0 : v }
+                        let relu = Fn.Relu<T>()
+                        for i in 0..<plane { q[i] = relu(p[i] * a + b) }
                     } else {
                         for i in 0..<plane { q[i] = p[i] * a + b }
                     }
@@ -162,23 +164,3 @@ extension Kernels {
     }
 }
 
-extension Kernels {
-    /// `o[i] = y[i] > 0 ? g[i] : 0` (ReLU's backward given its output), branch-free: the signs of
-    /// a ReLU's output are close to random, so a branch per element mispredicts about half the time.
-    @inline(__always)
-    static func maskByPositive<T: KFloat>(_ g: UnsafePointer<T>, where y: UnsafePointer<T>, into o: UnsafeMutablePointer<T>, count n: Int) {
-        var i = 0
-        if T.self == Float.self {
-            // Concrete float32 SIMD (generic SIMD comparisons are not vectorised).
-            let gf = UnsafeRawPointer(g), yf = UnsafeRawPointer(y), of = UnsafeMutableRawPointer(o)
-            let zero = SIMD16<Float>(repeating: 0)
-            while i &+ 16 <= n {
-                let gv = gf.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-                let yv = yf.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
-                of.storeBytes(of: zero.replacing(with: gv, where: yv .> zero), toByteOffset: i &* 4, as: SIMD16<Float>.self)
-                i &+= 16
-            }
-        }
-        while i < n { o[i] = y[i] > 0 ? g[i] : 0; i &+= 1 }
-    }
-}
