@@ -13,6 +13,11 @@ let kernelFlags: [SwiftSetting] = native ? [.unsafeFlags(["-target-cpu", "native
 let faissHeader = ProcessInfo.processInfo.environment["KINDRED_FAISS_HEADER"] ?? "/usr/include/faiss/index_factory.h"
 let haveFAISS = ProcessInfo.processInfo.environment["KINDRED_NO_FAISS"] != "1" && FileManager.default.fileExists(atPath: faissHeader)
 
+// oneDNN (Debian's libdnnl-dev) runs float32 convolutions directly (JIT-compiled for the CPU) instead
+// of im2col + GEMM. Without it CKindredDNNL builds as a stub and convolutions take the im2col path.
+let dnnlHeader = ProcessInfo.processInfo.environment["KINDRED_DNNL_HEADER"] ?? "/usr/include/oneapi/dnnl/dnnl.h"
+let haveDNNL = ProcessInfo.processInfo.environment["KINDRED_NO_DNNL"] != "1" && FileManager.default.fileExists(atPath: dnnlHeader)
+
 // Kindred: deep metric learning in Swift.
 // Layers import only downward: KindredTensor ← KindredNN ← KindredMetric;
 // KindredTensor ← KindredData, KindredRetrieval (+ CKindredFAISS); NN+Data+Retrieval ← KindredGenerative; all ← KindredPipeline ← kindred.
@@ -49,10 +54,17 @@ let package = Package(
                 .linkedFramework("Accelerate", .when(platforms: [.macOS])),
             ]
         ),
+        // oneDNN shim: direct float32 convolutions (a stub without libdnnl-dev); links its OpenMP runtime.
+        .target(
+            name: "CKindredDNNL",
+            cSettings: haveDNNL ? [.define("KINDRED_HAVE_DNNL")] : [],
+            linkerSettings: haveDNNL ? [.linkedLibrary("dnnl"), .linkedLibrary("gomp")] : []
+        ),
         .target(
             name: "KindredTensor",
             dependencies: [
                 "CKindredBLAS",
+                "CKindredDNNL",
                 .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: kernelFlags

@@ -1,15 +1,17 @@
 import XCTest
 import KindredTensor
 
-/// Convolution has two plans (one GEMM over the whole batch, or one image at a time in parallel).
-/// Both must agree with each other and with finite differences.
+/// The im2col convolution has two plans (one GEMM over the whole batch, or small groups of images
+/// in parallel). Both must agree with each other and with finite differences. (Float64 always takes
+/// im2col; float32 takes oneDNN's direct kernels where they are built in, see ConvolutionDirectTests.)
 final class ConvolutionPlanTests: XCTestCase {
     private var savedThreadCount = 1
     override func setUp() { savedThreadCount = Parallel.threadCount; Parallel.threadCount = 2 }
     override func tearDown() { Parallel.threadCount = savedThreadCount }
 
-    /// A batch of 3 images with ≥ 64 output positions takes the per-image plan; each image alone
-    /// (a batch of 1) takes the batched plan. Outputs and all three gradients must match.
+    /// A batch of 3 on 2 threads takes the image-group plan (one image on the first thread, a group
+    /// of two sharing one GEMM on the second); each image alone (a batch of 1) takes the batched
+    /// plan. Outputs and all three gradients must match.
     func testPerImagePlanMatchesBatchedPlan() {
         var rng = RandomGenerator(seed: 11)
         let x = Tensor.normal([3, 4, 10, 9], generator: &rng).requiringGradient()
@@ -35,12 +37,21 @@ final class ConvolutionPlanTests: XCTestCase {
         XCTAssertEqual(gbSum.scalars, gb.scalars, accuracy: 1e-3)
     }
 
-    func testPerImagePlanGradientCheck() {
+    func testImageGroupPlanGradientCheck() {
         var rng = RandomGenerator(seed: 12)
         let x = Tensor.normal([2, 2, 9, 8], dtype: .float64, generator: &rng)
         let w = Tensor.normal([3, 2, 3, 3], dtype: .float64, generator: &rng)
         let r = gradientCheck(inputs: [x, w]) { $0[0].conv2d(weight: $0[1], stride: (1, 1), padding: (1, 1)) }
         XCTAssertLessThan(r.maxError, 1e-6, "\(r)")
+        // 5 images of 16×16 outputs on 2 threads: groups of two (384 columns wanted) and a trailing
+        // group of one on the second thread ([0, 2) | [2, 4), [4, 5)), with padding and a stride.
+        let x5 = Tensor.normal([5, 2, 16, 16], dtype: .float64, generator: &rng)
+        let w5 = Tensor.normal([3, 2, 3, 3], dtype: .float64, generator: &rng)
+        let b5 = Tensor.normal([3], dtype: .float64, generator: &rng)
+        let r5 = gradientCheck(inputs: [x5, w5, b5]) { $0[0].conv2d(weight: $0[1], bias: $0[2], padding: (1, 1)) }
+        XCTAssertLessThan(r5.maxError, 1e-6, "\(r5)")
+        let t5 = gradientCheck(inputs: [x5, w5]) { $0[0].convTranspose2d(weight: $0[1].transposed(0, 1).contiguous(), stride: (2, 2), padding: (1, 1)) }
+        XCTAssertLessThan(t5.maxError, 1e-6, "\(t5)")
     }
 
     /// The same seed gives bit-identical training: a few conv-net steps twice.

@@ -23,8 +23,8 @@ extension Kernels {
                             dilationH: c.dilation.0, dilationW: c.dilation.1, outH: x[2], outW: x[3])
     }
 
-    /// The convolution; with `keepColumns`, also the unfolded input (per-image or batched layout,
-    /// as ``prefersPerImage(_:batch:)`` decides) for ``conv2dBackward``.
+    /// The convolution; with `keepColumns`, also the unfolded input (image-group or batched layout,
+    /// as ``prefersImageGroups(_:batch:)`` decides) for ``conv2dBackward``.
     static func conv2d(_ x: Tensor, weight w: Tensor, bias: Tensor?, config c: Conv2dConfig, keepColumns: Bool = false) -> (Tensor, Storage?) {
         precondition(x.rank == 4 && w.rank == 4, "conv2d: input must be [N, C, H, W] and weight [Cout, Cin/groups, kh, kw], got \(x.shape) and \(w.shape)")
         let groups = c.groups
@@ -36,10 +36,15 @@ extension Kernels {
         let xc = x.contiguous(), wc = w.contiguous(), bc = bias?.contiguous()
         let out = Tensor.empty([n, cout, g.outH, g.outW], dtype: x.dtype)
         var kept: Storage?
+        if x.dtype == .float32,
+           DirectConvolution.forward(x: xc.pointer(as: Float.self), w: wc.pointer(as: Float.self), bias: bc?.pointer(as: Float.self),
+                                     out: out.pointer(as: Float.self), batch: n, g, outChannels: cout, groups: groups) {
+            return (out, nil)
+        }
         func run<T: KFloat>(_: T.Type) {
-            if prefersPerImage(g, batch: n) {
+            if prefersImageGroups(g, batch: n) {
                 let columns = keepColumns ? Storage(count: n * g.rows * ohw, dtype: x.dtype) : nil
-                conv2dPerImage(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), bias: bc?.pointer(as: T.self),
+                conv2dImageGroups(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), bias: bc?.pointer(as: T.self),
                                out: out.pointer(as: T.self), batch: n, outChannels: cout, groups: groups, g,
                                columns: columns?.pointer(as: T.self))
                 kept = columns
@@ -72,11 +77,25 @@ extension Kernels {
         // is released right after `.pointer(as:)` returns, leaving the pointer dangling.
         let gyc = gy.contiguous(), wc = w.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
+        if x.dtype == .float32 {
+            // The direct path, when both requested gradients can take it.
+            let gxT = needInput ? Tensor.empty(x.shape, dtype: x.dtype) : nil
+            let gwT = needWeight ? Tensor.empty(w.shape, dtype: w.dtype) : nil
+            let inputDone = gxT.map {
+                DirectConvolution.backwardData(gy: gyc.pointer(as: Float.self), w: wc.pointer(as: Float.self), gx: $0.pointer(as: Float.self),
+                                               batch: n, g, outChannels: cout, groups: groups)
+            } ?? true
+            let weightDone = inputDone && (gwT.map {
+                DirectConvolution.backwardWeights(x: xc.pointer(as: Float.self), gy: gyc.pointer(as: Float.self), gw: $0.pointer(as: Float.self),
+                                                  batch: n, g, outChannels: cout, groups: groups)
+            } ?? true)
+            if inputDone && weightDone { return (gxT, gwT) }
+        }
         func run<T: KFloat>(_: T.Type) {
-            if prefersPerImage(g, batch: n) {
+            if prefersImageGroups(g, batch: n) {
                 let gxT = needInput ? Tensor.empty(x.shape, dtype: x.dtype) : nil
                 let gwT = needWeight ? Tensor.empty(w.shape, dtype: w.dtype) : nil
-                conv2dBackwardPerImage(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: gyc.pointer(as: T.self),
+                conv2dBackwardImageGroups(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: gyc.pointer(as: T.self),
                                        gx: gxT?.pointer(as: T.self), gw: gwT?.pointer(as: T.self),
                                        batch: n, outChannels: cout, groups: groups, g, columns: columns?.pointer(as: T.self))
                 gx = gxT
@@ -128,11 +147,18 @@ extension Kernels {
         let kg = g.rows / groups, cing = cin / groups
         let xc = x.contiguous(), wc = w.contiguous(), bc = bias?.contiguous()
         let out = Tensor.empty([n, cout, g.height, g.width], dtype: x.dtype)
+        // The transposed convolution is the input gradient of the convolution `g` describes
+        // (weight [Cin, Cout/groups·kh·kw] read as that convolution's [Cout', Cin'/groups·kh·kw]).
+        let direct = x.dtype == .float32
+            && DirectConvolution.backwardData(gy: xc.pointer(as: Float.self), w: wc.pointer(as: Float.self), gx: out.pointer(as: Float.self),
+                                              batch: n, g, outChannels: cin, groups: groups)
         func run<T: KFloat>(_: T.Type) {
-            if prefersPerImage(g, batch: n) {
+            if direct {
+                // Done above; only the bias is left.
+            } else if prefersImageGroups(g, batch: n) {
                 // The transposed convolution is the input gradient of the convolution `g` describes
                 // (weight [Cin, Cout/groups·kh·kw] read as that convolution's [Cout', Cin'/groups·kh·kw]).
-                conv2dBackwardPerImage(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
+                conv2dBackwardImageGroups(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
                                        gx: out.pointer(as: T.self), gw: nil, batch: n, outChannels: cin, groups: groups, g)
             } else {
                 let xs = Storage(count: cin * ncols, dtype: x.dtype)
@@ -169,19 +195,34 @@ extension Kernels {
         // Bound here so the copies outlive the pointers taken from them (see conv2dBackward).
         let wc = w.contiguous(), gyc = gy.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
+        if x.dtype == .float32 {
+            // Input gradient: the convolution of gy; weight gradient: the convolution's weight
+            // gradient with gy as its input and x as its output gradient.
+            let gxT = needInput ? Tensor.empty(x.shape, dtype: x.dtype) : nil
+            let gwT = needWeight ? Tensor.empty(w.shape, dtype: w.dtype) : nil
+            let inputDone = gxT.map {
+                DirectConvolution.forward(x: gyc.pointer(as: Float.self), w: wc.pointer(as: Float.self), bias: nil, out: $0.pointer(as: Float.self),
+                                          batch: n, g, outChannels: cin, groups: groups)
+            } ?? true
+            let weightDone = inputDone && (gwT.map {
+                DirectConvolution.backwardWeights(x: gyc.pointer(as: Float.self), gy: xc.pointer(as: Float.self), gw: $0.pointer(as: Float.self),
+                                                  batch: n, g, outChannels: cin, groups: groups)
+            } ?? true)
+            if inputDone && weightDone { return (gxT, gwT) }
+        }
         func run<T: KFloat>(_: T.Type) {
-            if prefersPerImage(g, batch: n) {
+            if prefersImageGroups(g, batch: n) {
                 // Input gradient: the convolution of gy; weight gradient: the convolution's weight
                 // gradient with gy as its input and x as its output gradient.
                 if needInput {
                     let out = Tensor.empty(x.shape, dtype: x.dtype)
-                    conv2dPerImage(T.self, x: gyc.pointer(as: T.self), w: wc.pointer(as: T.self), bias: nil,
+                    conv2dImageGroups(T.self, x: gyc.pointer(as: T.self), w: wc.pointer(as: T.self), bias: nil,
                                    out: out.pointer(as: T.self), batch: n, outChannels: cin, groups: groups, g)
                     gx = out
                 }
                 if needWeight {
                     let out = Tensor.empty(w.shape, dtype: w.dtype)
-                    conv2dBackwardPerImage(T.self, x: gyc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
+                    conv2dBackwardImageGroups(T.self, x: gyc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
                                            gx: nil, gw: out.pointer(as: T.self), batch: n, outChannels: cin, groups: groups, g)
                     gw = out
                 }

@@ -1,0 +1,172 @@
+import CKindredDNNL
+import Foundation
+
+/// Float32 convolutions through oneDNN's direct kernels (Debian's libdnnl-dev), the library
+/// PyTorch runs its CPU convolutions on.
+///
+/// oneDNN JIT-compiles each convolution for the CPU and works on channel-blocked layouts, so no
+/// column matrix is ever built; on AVX-512 machines it runs 3×3 convolutions at two to three times
+/// the rate of im2col + OpenBLAS. Kindred keeps PyTorch's plain NCHW/OIHW layouts: each call
+/// reorders in and out of the blocked layout inside the shim.
+///
+/// The batch is split into one contiguous slice per thread and every slice runs single-threaded
+/// on its own precompiled pass (oneDNN never starts OpenMP threads, so nothing spins against
+/// Kindred's other kernels). Weight gradients are summed over the slices in a fixed order, so
+/// results are deterministic for a given thread count. Passes are cached by geometry; a geometry
+/// oneDNN rejects (and every float64 convolution) takes the im2col path instead.
+enum DirectConvolution {
+    /// Whether convolutions go to oneDNN: built with it, and not turned off with
+    /// `KINDRED_CONV=im2col` (or one of the im2col plans, `batched` or `image`).
+    static let enabled: Bool = kd_dnnl_available() != 0 && (Kernels.convPlanOverride ?? "direct") == "direct"
+
+    enum Pass: Int32 { case forward = 0, backwardData = 1, backwardWeights = 2 }
+
+    /// The convolution `[n, c, h, w]` → `[n, o, oh, ow]` that a pass runs, for one slice of the batch.
+    struct Key: Hashable {
+        let pass: Pass
+        let slice: Int
+        let n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, oh: Int, ow: Int
+        let strideH: Int, strideW: Int, padH: Int, padW: Int, dilationH: Int, dilationW: Int
+        let groups: Int, bias: Bool
+
+        init(_ pass: Pass, slice: Int, batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int, bias: Bool) {
+            self.pass = pass; self.slice = slice; self.n = n
+            c = g.channels; h = g.height; w = g.width; self.o = o; kh = g.kernelH; kw = g.kernelW; oh = g.outH; ow = g.outW
+            strideH = g.strideH; strideW = g.strideW; padH = g.padH; padW = g.padW; dilationH = g.dilationH; dilationW = g.dilationW
+            self.groups = groups; self.bias = bias
+        }
+
+        var shape: kd_conv_shape {
+            kd_conv_shape(n: Int32(n), c: Int32(c), h: Int32(h), w: Int32(w), o: Int32(o), kh: Int32(kh), kw: Int32(kw),
+                          oh: Int32(oh), ow: Int32(ow), stride_h: Int32(strideH), stride_w: Int32(strideW), pad_h: Int32(padH),
+                          pad_w: Int32(padW), dilation_h: Int32(dilationH), dilation_w: Int32(dilationW), groups: Int32(groups),
+                          has_bias: bias ? 1 : 0)
+        }
+    }
+
+    /// Owns one compiled pass.
+    final class Handle {
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { kd_conv_destroy(pointer) }
+        var implementation: String { String(cString: kd_conv_implementation(pointer)) }
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [Key: Handle] = [:]
+    nonisolated(unsafe) private static var recent: [Key] = []
+    nonisolated(unsafe) private static var rejected: Set<Key> = []
+    /// Passes kept (each holds its blocked-layout buffers); the least recently used goes first.
+    static let cacheLimit = 64
+
+    /// The batch split into one contiguous slice per thread.
+    static func slices(_ n: Int) -> [Range<Int>] {
+        let parts = Swift.min(Parallel.threadCount, n)
+        return (0..<parts).map { t in (t * n / parts)..<((t + 1) * n / parts) }
+    }
+
+    /// One compiled pass per slice, or nil when oneDNN rejects this geometry.
+    static func handles(_ pass: Pass, _ slices: [Range<Int>], _ g: ConvGeometry, outChannels o: Int, groups: Int, bias: Bool) -> [Handle]? {
+        // Blocked layouts hold 16 channels per block: with fewer channels per group (an RGB or
+        // grey input, a one-channel output) oneDNN's kernels are slower than im2col (its
+        // backward-data pass for one input channel took 5× as long).
+        guard enabled, g.channels / groups >= 16, o / groups >= 16 else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        var out: [Handle] = []
+        for (t, r) in slices.enumerated() {
+            let key = Key(pass, slice: t, batch: r.count, g, outChannels: o, groups: groups, bias: bias)
+            if let h = cache[key] {
+                if let i = recent.firstIndex(of: key) { recent.remove(at: i) }
+                recent.append(key)
+                out.append(h)
+                continue
+            }
+            if rejected.contains(key) { return nil }
+            var shape = key.shape
+            guard let p = kd_conv_create(pass.rawValue, &shape) else { rejected.insert(key); return nil }
+            let h = Handle(p)
+            cache[key] = h
+            recent.append(key)
+            if recent.count > cacheLimit { cache[recent.removeFirst()] = nil }
+            out.append(h)
+        }
+        return out
+    }
+
+    /// Runs `body` once per slice in parallel; true when every call returned 0.
+    private static func each(_ slices: [Range<Int>], _ body: (Int, Range<Int>) -> Int32) -> Bool {
+        let codes = UnsafeMutableBufferPointer<Int32>.allocate(capacity: slices.count)
+        defer { codes.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: slices.count) { t in codes[t] = body(t, slices[t]) }
+        return codes.allSatisfy { $0 == 0 }
+    }
+
+    /// `out = conv(x, w) + bias` for `x` `[n, g.channels, g.height, g.width]`; false when the direct
+    /// path is off or rejects the geometry (nothing useful was written).
+    static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+                        batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
+        let parts = slices(n)
+        guard let hs = handles(.forward, parts, g, outChannels: o, groups: groups, bias: bias != nil) else { return false }
+        let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
+        return each(parts) { t, r in kd_conv_forward(hs[t].pointer, x + r.lowerBound * chw, w, bias, out + r.lowerBound * ohw) }
+    }
+
+    /// The input gradient `gx` `[n, g.channels, g.height, g.width]` of the convolution, given `gy`.
+    static func backwardData(gy: UnsafePointer<Float>, w: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>,
+                             batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
+        let parts = slices(n)
+        guard let hs = handles(.backwardData, parts, g, outChannels: o, groups: groups, bias: false) else { return false }
+        let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
+        return each(parts) { t, r in kd_conv_backward_data(hs[t].pointer, gy + r.lowerBound * ohw, w, gx + r.lowerBound * chw) }
+    }
+
+    /// The weight gradient `gw` (`[o, c/groups, kh, kw]`, overwritten) given the input `x` and `gy`.
+    static func backwardWeights(x: UnsafePointer<Float>, gy: UnsafePointer<Float>, gw: UnsafeMutablePointer<Float>,
+                                batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
+        let parts = slices(n)
+        guard let hs = handles(.backwardWeights, parts, g, outChannels: o, groups: groups, bias: false) else { return false }
+        let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
+        let count = o * (g.channels / groups) * g.kernelH * g.kernelW
+        // Slice 0 writes into gw; the others into their own buffers, added in slice order.
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(parts.count - 1, 1) * count)
+        defer { partial.deallocate() }
+        let ok = each(parts) { t, r in
+            kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * chw, gy + r.lowerBound * ohw,
+                                     t == 0 ? gw : partial + (t - 1) * count, nil)
+        }
+        guard ok else { return false }
+        for t in 1..<Swift.max(parts.count, 1) { Kernels.addRun(UnsafePointer(partial + (t - 1) * count), gw, count) }
+        return true
+    }
+
+    /// The implementation oneDNN picked for a forward pass of this geometry ("im2col" when the
+    /// direct path is off or rejects it), for benchmarks and tests.
+    static func implementation(batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> String {
+        handles(.forward, slices(n), g, outChannels: o, groups: groups, bias: false)?.first?.implementation ?? "im2col"
+    }
+}
+
+/// Which kernels run Kindred's convolutions.
+///
+/// Float32 convolutions run on oneDNN's direct kernels when Kindred was built with it (Debian's
+/// libdnnl-dev; `scripts/setup` installs it) and the geometry suits them (at least 16 channels per
+/// group on both sides); everything else, and every float64 convolution, unfolds the input (im2col)
+/// and multiplies through BLAS. `KINDRED_CONV=im2col` turns the direct kernels off.
+public enum ConvolutionBackend {
+    /// Whether float32 convolutions can take oneDNN's direct kernels in this process.
+    public static var isDirect: Bool { DirectConvolution.enabled }
+
+    /// The kernel a float32 ``Tensor/conv2d(weight:bias:stride:padding:dilation:groups:)`` of an
+    /// input of shape `input` `[N, C, H, W]` with a weight of shape `weight` runs its forward pass
+    /// on: oneDNN's implementation name (for example `jit:avx512_core`), or `im2col`.
+    public static func implementation(input: [Int], weight: [Int], stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                                      dilation: (Int, Int) = (1, 1), groups: Int = 1) -> String {
+        guard input.count == 4, weight.count == 4, groups > 0, input[1] == weight[1] * groups, weight[0] % groups == 0,
+              input[2] + 2 * padding.0 >= dilation.0 * (weight[2] - 1) + 1,
+              input[3] + 2 * padding.1 >= dilation.1 * (weight[3] - 1) + 1 else { return "im2col" }
+        let config = Conv2dConfig(stride: stride, padding: padding, dilation: dilation, groups: groups)
+        let g = Kernels.convGeometry(input: input, weight: weight, config: config)
+        return DirectConvolution.implementation(batch: input[0], g, outChannels: weight[0], groups: groups)
+    }
+}
