@@ -95,8 +95,9 @@ enum Backprop {
 
         case .conv2d(let x, let w, let bias, let config, let columns):
             let r = Kernels.conv2dBackward(input: x, weight: w, gradient: g, config: config, columns: columns,
-                                           needInput: x.tracksGradient, needWeight: w.tracksGradient)
-            return [r.input, r.weight] + (bias != nil ? [g.sum(axes: [0, 2, 3])] : [])
+                                           needInput: x.tracksGradient, needWeight: w.tracksGradient,
+                                           needBias: bias?.tracksGradient ?? false)
+            return [r.input, r.weight] + (bias != nil ? [r.bias] : [])
 
         case .convTranspose2d(let x, let w, let bias, let config):
             let r = Kernels.convTranspose2dBackward(input: x, weight: w, gradient: g, config: config,

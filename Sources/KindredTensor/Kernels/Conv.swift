@@ -67,8 +67,10 @@ extension Kernels {
         return (out, kept)
     }
 
+    /// The input and weight gradients; with `needBias`, also the bias gradient (`gy` summed over
+    /// batch and positions; the direct kernels compute it in the weight-gradient pass).
     static func conv2dBackward(input x: Tensor, weight w: Tensor, gradient gy: Tensor, config c: Conv2dConfig, columns: Storage? = nil,
-                               needInput: Bool, needWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
+                               needInput: Bool, needWeight: Bool, needBias: Bool = false) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
         let g = convGeometry(input: x.shape, weight: w.shape, config: c)
         let n = x.shape[0], cout = w.shape[0], groups = c.groups
         let ohw = g.outH * g.outW, ncols = n * ohw
@@ -85,11 +87,12 @@ extension Kernels {
                 DirectConvolution.backwardData(gy: gyc.pointer(as: Float.self), w: wc.pointer(as: Float.self), gx: $0.pointer(as: Float.self),
                                                batch: n, g, outChannels: cout, groups: groups)
             } ?? true
+            let gbT = needBias && needWeight ? Tensor.empty([cout], dtype: x.dtype) : nil
             let weightDone = inputDone && (gwT.map {
                 DirectConvolution.backwardWeights(x: xc.pointer(as: Float.self), gy: gyc.pointer(as: Float.self), gw: $0.pointer(as: Float.self),
-                                                  batch: n, g, outChannels: cout, groups: groups)
+                                                  gb: gbT?.pointer(as: Float.self), batch: n, g, outChannels: cout, groups: groups)
             } ?? true)
-            if inputDone && weightDone { return (gxT, gwT) }
+            if inputDone && weightDone { return (gxT, gwT, gbT ?? (needBias ? gy.sum(axes: [0, 2, 3]) : nil)) }
         }
         func run<T: KFloat>(_: T.Type) {
             if prefersImageGroups(g, batch: n) {
@@ -133,7 +136,7 @@ extension Kernels {
             }
         }
         dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
-        return (gx, gw)
+        return (gx, gw, needBias ? gy.sum(axes: [0, 2, 3]) : nil)
     }
 
     static func convTranspose2d(_ x: Tensor, weight w: Tensor, bias: Tensor?, config c: Conv2dConfig) -> Tensor {

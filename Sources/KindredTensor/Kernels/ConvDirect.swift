@@ -121,22 +121,29 @@ enum DirectConvolution {
         return each(parts) { t, r in kd_conv_backward_data(hs[t].pointer, gy + r.lowerBound * ohw, w, gx + r.lowerBound * chw) }
     }
 
-    /// The weight gradient `gw` (`[o, c/groups, kh, kw]`, overwritten) given the input `x` and `gy`.
+    /// The weight gradient `gw` (`[o, c/groups, kh, kw]`, overwritten) given the input `x` and `gy`,
+    /// and with `gb` the bias gradient `[o]` (the sum of `gy` over batch and positions) in the same pass.
     static func backwardWeights(x: UnsafePointer<Float>, gy: UnsafePointer<Float>, gw: UnsafeMutablePointer<Float>,
+                                gb: UnsafeMutablePointer<Float>? = nil,
                                 batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        guard let hs = handles(.backwardWeights, parts, g, outChannels: o, groups: groups, bias: false) else { return false }
+        guard let hs = handles(.backwardWeights, parts, g, outChannels: o, groups: groups, bias: gb != nil) else { return false }
         let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
-        let count = o * (g.channels / groups) * g.kernelH * g.kernelW
-        // Slice 0 writes into gw; the others into their own buffers, added in slice order.
-        let partial = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(parts.count - 1, 1) * count)
+        let count = o * (g.channels / groups) * g.kernelH * g.kernelW, stride = count + o
+        // Slice 0 writes into gw and gb; the others into their own buffers, added in slice order.
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(parts.count - 1, 1) * stride)
         defer { partial.deallocate() }
         let ok = each(parts) { t, r in
-            kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * chw, gy + r.lowerBound * ohw,
-                                     t == 0 ? gw : partial + (t - 1) * count, nil)
+            let p = partial + (t - 1) * stride
+            return kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * chw, gy + r.lowerBound * ohw,
+                                            t == 0 ? gw : p, gb.map { t == 0 ? $0 : p + count })
         }
         guard ok else { return false }
-        for t in 1..<Swift.max(parts.count, 1) { Kernels.addRun(UnsafePointer(partial + (t - 1) * count), gw, count) }
+        for t in 1..<Swift.max(parts.count, 1) {
+            let p = UnsafePointer(partial + (t - 1) * stride)
+            Kernels.addRun(p, gw, count)
+            if let gb { Kernels.addRun(p + count, gb, o) }
+        }
         return true
     }
 
