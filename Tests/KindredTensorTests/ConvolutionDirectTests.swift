@@ -98,4 +98,20 @@ final class ConvolutionDirectTests: XCTestCase {
         XCTAssertEqual(a.0, b.0)
         XCTAssertEqual(a.1, b.1)
     }
+
+    func testConvolutionsOfOneGeometryFromSeveralThreadsAtOnce() {
+        // Each call takes its compiled passes out of the cache while it runs, so concurrent calls
+        // of the same geometry never share a pass (its buffers and stream).
+        let x = randomTensor([4, 16, 7, 7], seed: 380, dtype: .float32), w = randomTensor([32, 16, 3, 3], seed: 381, dtype: .float32)
+        let expected = x.conv2d(weight: w, padding: (1, 1)).doubles
+        let results = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: 8)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            var last: [Double] = []
+            for _ in 0..<5 { last = x.conv2d(weight: w, padding: (1, 1)).doubles }
+            results[i] = last
+        }
+        for r in results { XCTAssertEqual(r, expected) }
+    }
 }

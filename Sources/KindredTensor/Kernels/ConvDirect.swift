@@ -53,10 +53,11 @@ enum DirectConvolution {
     }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: [Key: Handle] = [:]
+    /// Idle passes by key, and their keys from least to most recently returned.
+    nonisolated(unsafe) private static var idle: [Key: Handle] = [:]
     nonisolated(unsafe) private static var recent: [Key] = []
     nonisolated(unsafe) private static var rejected: Set<Key> = []
-    /// Passes kept (each holds its blocked-layout buffers); the least recently used goes first.
+    /// Idle passes kept (each holds its blocked-layout buffers); the least recently used goes first.
     static let cacheLimit = 64
 
     /// The batch split into one contiguous slice per thread.
@@ -65,33 +66,47 @@ enum DirectConvolution {
         return (0..<parts).map { t in (t * n / parts)..<((t + 1) * n / parts) }
     }
 
-    /// One compiled pass per slice, or nil when oneDNN rejects this geometry.
-    static func handles(_ pass: Pass, _ slices: [Range<Int>], _ g: ConvGeometry, outChannels o: Int, groups: Int, bias: Bool) -> [Handle]? {
+    /// Runs `body` with one compiled pass per slice, taken out of the cache for the duration (a
+    /// pass is never used by two threads at once: a second caller of the same geometry compiles
+    /// its own). False when oneDNN rejects this geometry or `body` fails.
+    static func withHandles(_ pass: Pass, _ slices: [Range<Int>], _ g: ConvGeometry, outChannels o: Int, groups: Int, bias: Bool,
+                            _ body: ([Handle]) -> Bool) -> Bool {
         // Blocked layouts hold 16 channels per block: with fewer channels per group (an RGB or
         // grey input, a one-channel output) oneDNN's kernels are slower than im2col (its
         // backward-data pass for one input channel took 5× as long).
-        guard enabled, g.channels / groups >= 16, o / groups >= 16 else { return nil }
+        guard enabled, g.channels / groups >= 16, o / groups >= 16 else { return false }
+        let keys = slices.enumerated().map { t, r in Key(pass, slice: t, batch: r.count, g, outChannels: o, groups: groups, bias: bias) }
+        var taken: [Handle] = []
         lock.lock()
-        defer { lock.unlock() }
-        var out: [Handle] = []
-        for (t, r) in slices.enumerated() {
-            let key = Key(pass, slice: t, batch: r.count, g, outChannels: o, groups: groups, bias: bias)
-            if let h = cache[key] {
+        for key in keys {
+            if let h = idle.removeValue(forKey: key) {
                 if let i = recent.firstIndex(of: key) { recent.remove(at: i) }
-                recent.append(key)
-                out.append(h)
+                taken.append(h)
                 continue
             }
-            if rejected.contains(key) { return nil }
             var shape = key.shape
-            guard let p = kd_conv_create(pass.rawValue, &shape) else { rejected.insert(key); return nil }
-            let h = Handle(p)
-            cache[key] = h
-            recent.append(key)
-            if recent.count > cacheLimit { cache[recent.removeFirst()] = nil }
-            out.append(h)
+            guard !rejected.contains(key), let p = kd_conv_create(pass.rawValue, &shape) else {
+                rejected.insert(key)
+                for (k, h) in zip(keys, taken) { putBack(k, h) }
+                lock.unlock()
+                return false
+            }
+            taken.append(Handle(p))
         }
-        return out
+        lock.unlock()
+        let ok = body(taken)
+        lock.lock()
+        for (k, h) in zip(keys, taken) { putBack(k, h) }
+        lock.unlock()
+        return ok
+    }
+
+    /// Returns a pass to the cache (the lock is held).
+    private static func putBack(_ key: Key, _ h: Handle) {
+        guard idle[key] == nil else { return }
+        idle[key] = h
+        recent.append(key)
+        if recent.count > cacheLimit { idle[recent.removeFirst()] = nil }
     }
 
     /// Runs `body` once per slice in parallel; true when every call returned 0.
@@ -107,18 +122,20 @@ enum DirectConvolution {
     static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
                         batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        guard let hs = handles(.forward, parts, g, outChannels: o, groups: groups, bias: bias != nil) else { return false }
         let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
-        return each(parts) { t, r in kd_conv_forward(hs[t].pointer, x + r.lowerBound * chw, w, bias, out + r.lowerBound * ohw) }
+        return withHandles(.forward, parts, g, outChannels: o, groups: groups, bias: bias != nil) { hs in
+            each(parts) { t, r in kd_conv_forward(hs[t].pointer, x + r.lowerBound * chw, w, bias, out + r.lowerBound * ohw) }
+        }
     }
 
     /// The input gradient `gx` `[n, g.channels, g.height, g.width]` of the convolution, given `gy`.
     static func backwardData(gy: UnsafePointer<Float>, w: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>,
                              batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        guard let hs = handles(.backwardData, parts, g, outChannels: o, groups: groups, bias: false) else { return false }
         let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
-        return each(parts) { t, r in kd_conv_backward_data(hs[t].pointer, gy + r.lowerBound * ohw, w, gx + r.lowerBound * chw) }
+        return withHandles(.backwardData, parts, g, outChannels: o, groups: groups, bias: false) { hs in
+            each(parts) { t, r in kd_conv_backward_data(hs[t].pointer, gy + r.lowerBound * ohw, w, gx + r.lowerBound * chw) }
+        }
     }
 
     /// The weight gradient `gw` (`[o, c/groups, kh, kw]`, overwritten) given the input `x` and `gy`,
@@ -127,16 +144,17 @@ enum DirectConvolution {
                                 gb: UnsafeMutablePointer<Float>? = nil,
                                 batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        guard let hs = handles(.backwardWeights, parts, g, outChannels: o, groups: groups, bias: gb != nil) else { return false }
         let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
         let count = o * (g.channels / groups) * g.kernelH * g.kernelW, stride = count + o
         // Slice 0 writes into gw and gb; the others into their own buffers, added in slice order.
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(parts.count - 1, 1) * stride)
         defer { partial.deallocate() }
-        let ok = each(parts) { t, r in
-            let p = partial + (t - 1) * stride
-            return kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * chw, gy + r.lowerBound * ohw,
-                                            t == 0 ? gw : p, gb.map { t == 0 ? $0 : p + count })
+        let ok = withHandles(.backwardWeights, parts, g, outChannels: o, groups: groups, bias: gb != nil) { hs in
+            each(parts) { t, r in
+                let p = partial + (t - 1) * stride
+                return kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * chw, gy + r.lowerBound * ohw,
+                                                t == 0 ? gw : p, gb.map { t == 0 ? $0 : p + count })
+            }
         }
         guard ok else { return false }
         for t in 1..<Swift.max(parts.count, 1) {
@@ -150,7 +168,12 @@ enum DirectConvolution {
     /// The implementation oneDNN picked for a forward pass of this geometry ("im2col" when the
     /// direct path is off or rejects it), for benchmarks and tests.
     static func implementation(batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> String {
-        handles(.forward, slices(n), g, outChannels: o, groups: groups, bias: false)?.first?.implementation ?? "im2col"
+        var name = "im2col"
+        _ = withHandles(.forward, slices(n), g, outChannels: o, groups: groups, bias: false) { hs in
+            name = hs.first?.implementation ?? name
+            return true
+        }
+        return name
     }
 }
 
