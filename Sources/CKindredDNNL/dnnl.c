@@ -143,53 +143,45 @@ kd_conv *kd_conv_create(int pass, const kd_conv_shape *s) {
 
 const char *kd_conv_implementation(const kd_conv *k) { return k && k->impl ? k->impl : "none"; }
 
+/* Points the three operands at the caller's buffers and reorders the two inputs in. */
+static int bind(kd_conv *k, int pass, const float *a, const float *b, float *c) {
+  if (!k || k->pass != pass) return -1;
+  omp_set_num_threads(1);
+  dnnl_memory_set_data_handle(k->a.user, (void *)a);
+  dnnl_memory_set_data_handle(k->b.user, (void *)b);
+  dnnl_memory_set_data_handle(k->c.user, c);
+  return reorder(k, &k->a, 0) || reorder(k, &k->b, 0) ? -1 : 0;
+}
+
+/* Runs the primitive, reorders its output out, and waits. */
 static int run(kd_conv *k, int nargs, dnnl_exec_arg_t *args) {
-  return dnnl_primitive_execute(k->primitive, k->stream, nargs, args) == dnnl_success ? 0 : -1;
+  if (dnnl_primitive_execute(k->primitive, k->stream, nargs, args) != dnnl_success || reorder(k, &k->c, 1)) return -1;
+  return dnnl_stream_wait(k->stream) == dnnl_success ? 0 : -1;
 }
 
 int kd_conv_forward(kd_conv *k, const float *src, const float *w, const float *bias, float *dst) {
-  if (!k || k->pass != KD_CONV_FORWARD) return -1;
-  omp_set_num_threads(1);
-  dnnl_memory_set_data_handle(k->a.user, (void *)src);
-  dnnl_memory_set_data_handle(k->b.user, (void *)w);
-  dnnl_memory_set_data_handle(k->c.user, dst);
-  if (reorder(k, &k->a, 0) || reorder(k, &k->b, 0)) return -1;
+  if (bind(k, KD_CONV_FORWARD, src, w, dst)) return -1;
   dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->a.inner}, {DNNL_ARG_WEIGHTS, k->b.inner}, {DNNL_ARG_DST, k->c.inner},
                              {DNNL_ARG_SCRATCHPAD, k->scratch}, {DNNL_ARG_BIAS, k->bias}};
-  int nargs = 4;
   if (k->bias) {
     if (!bias) return -1;
     dnnl_memory_set_data_handle(k->bias, (void *)bias);
-    nargs = 5;
   }
-  if (run(k, nargs, args) || reorder(k, &k->c, 1)) return -1;
-  return dnnl_stream_wait(k->stream) == dnnl_success ? 0 : -1;
+  return run(k, k->bias ? 5 : 4, args);
 }
 
 int kd_conv_backward_data(kd_conv *k, const float *diff_dst, const float *w, float *diff_src) {
-  if (!k || k->pass != KD_CONV_BACKWARD_DATA) return -1;
-  omp_set_num_threads(1);
-  dnnl_memory_set_data_handle(k->a.user, (void *)diff_dst);
-  dnnl_memory_set_data_handle(k->b.user, (void *)w);
-  dnnl_memory_set_data_handle(k->c.user, diff_src);
-  if (reorder(k, &k->a, 0) || reorder(k, &k->b, 0)) return -1;
+  if (bind(k, KD_CONV_BACKWARD_DATA, diff_dst, w, diff_src)) return -1;
   dnnl_exec_arg_t args[4] = {{DNNL_ARG_DIFF_DST, k->a.inner}, {DNNL_ARG_WEIGHTS, k->b.inner},
                              {DNNL_ARG_DIFF_SRC, k->c.inner}, {DNNL_ARG_SCRATCHPAD, k->scratch}};
-  if (run(k, 4, args) || reorder(k, &k->c, 1)) return -1;
-  return dnnl_stream_wait(k->stream) == dnnl_success ? 0 : -1;
+  return run(k, 4, args);
 }
 
 int kd_conv_backward_weights(kd_conv *k, const float *src, const float *diff_dst, float *diff_w, float *diff_bias) {
-  if (!k || k->pass != KD_CONV_BACKWARD_WEIGHTS) return -1;
-  omp_set_num_threads(1);
-  dnnl_memory_set_data_handle(k->a.user, (void *)src);
-  dnnl_memory_set_data_handle(k->b.user, (void *)diff_dst);
-  dnnl_memory_set_data_handle(k->c.user, diff_w);
-  if (reorder(k, &k->a, 0) || reorder(k, &k->b, 0)) return -1;
+  if (bind(k, KD_CONV_BACKWARD_WEIGHTS, src, diff_dst, diff_w)) return -1;
   dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->a.inner}, {DNNL_ARG_DIFF_DST, k->b.inner},
                              {DNNL_ARG_DIFF_WEIGHTS, k->c.inner}, {DNNL_ARG_SCRATCHPAD, k->scratch},
                              {DNNL_ARG_DIFF_BIAS, k->bias}};
-  int nargs = 4;
   float *sink = NULL;
   if (k->bias) {
     /* The primitive was created with a bias gradient; give it somewhere to go. */
@@ -200,10 +192,8 @@ int kd_conv_backward_weights(kd_conv *k, const float *src, const float *diff_dst
       if (!sink) return -1;
     }
     dnnl_memory_set_data_handle(k->bias, diff_bias ? diff_bias : sink);
-    nargs = 5;
   }
-  int rc = run(k, nargs, args) || reorder(k, &k->c, 1) ? -1 : 0;
-  if (!rc && dnnl_stream_wait(k->stream) != dnnl_success) rc = -1;
+  int rc = run(k, k->bias ? 5 : 4, args);
   free(sink);
   return rc;
 }
