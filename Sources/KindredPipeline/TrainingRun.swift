@@ -133,7 +133,7 @@ public final class TrainingRun {
             log("Kindred: \(config.name) → \(files.directory.path)")
             log("  train: \(train.count) images of \(classCount) classes (\(train.source)); eval: \(test.count) images (\(test.source))")
             log("  model: \(config.model.kind.rawValue), \(model.parameterCount) parameters, embedding \(config.model.embeddingSize); loss: \(config.losses.map(\.kind.rawValue).joined(separator: " + "))\(config.miner.map { ", miner: \($0.kind.rawValue)" } ?? "")")
-            log("  \(config.epochs) epochs × \(stepsPerEpoch) steps of \(config.sampler.imagesPerBatch) images; BLAS: \(BLAS.configuration)")
+            log("  \(config.epochs) epochs × \(stepsPerEpoch) steps of \(config.sampler.imagesPerBatch) images; BLAS: \(BLAS.configuration); convolutions: \(ConvolutionBackend.summary)")
             for w in sampler.warnings { log("  note: \(w)") }
         } else {
             log("Kindred: resuming \(config.name) after epoch \(state.epoch) (step \(state.globalStep)) in \(files.directory.path)")
@@ -252,6 +252,7 @@ public final class TrainingRun {
         ]
         if let bytes = summary.peakMemoryBytes { facts.append((key: "Peak memory", value: String(format: "%.2f GiB", Double(bytes) / 1_073_741_824))) }
         facts.append((key: "BLAS", value: BLAS.configuration))
+        facts.append((key: "Convolutions", value: ConvolutionBackend.summary))
         try RunReport.write(.init(config: config, files: files, summary: summary, history: history, test: test,
                                   embeddings: embeddings, outcome: outcome, categories: categories, facts: facts))
         return summary

@@ -114,7 +114,7 @@ public final class GenerativeRun {
             log("Kindred: \(config.name) (\(config.task.rawValue)) → \(files.directory.path)")
             log("  train: \(train.count) images (\(train.source)); eval: \(test.count) images (\(test.source))")
             for f in task.facts { log("  \(f.key.lowercased()): \(f.value)") }
-            log("  \(config.epochs) epochs × \(stepsPerEpoch) steps of \(config.batchSize) images; BLAS: \(BLAS.configuration)")
+            log("  \(config.epochs) epochs × \(stepsPerEpoch) steps of \(config.batchSize) images; BLAS: \(BLAS.configuration); convolutions: \(ConvolutionBackend.summary)")
         } else {
             log("Kindred: resuming \(config.name) after epoch \(state.epoch) (step \(state.globalStep)) in \(files.directory.path)")
         }

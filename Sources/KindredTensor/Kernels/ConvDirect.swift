@@ -187,6 +187,15 @@ public enum ConvolutionBackend {
     /// Whether float32 convolutions can take oneDNN's direct kernels in this process.
     public static var isDirect: Bool { DirectConvolution.enabled }
 
+    /// One line for logs and reports: which kernels convolutions run on, for example
+    /// `oneDNN jit:avx512_core (float32, ≥ 16 channels per group), else im2col + BLAS`.
+    public static var summary: String {
+        if kd_dnnl_available() == 0 { return "im2col + BLAS (built without oneDNN)" }
+        if !DirectConvolution.enabled { return "im2col + BLAS (oneDNN turned off by KINDRED_CONV)" }
+        let probe = implementation(input: [1, 16, 8, 8], weight: [16, 16, 3, 3], padding: (1, 1))
+        return "oneDNN \(probe) (float32, ≥ 16 channels per group), else im2col + BLAS"
+    }
+
     /// The kernel a float32 ``Tensor/conv2d(weight:bias:stride:padding:dilation:groups:)`` of an
     /// input of shape `input` `[N, C, H, W]` with a weight of shape `weight` runs its forward pass
     /// on: oneDNN's implementation name (for example `jit:avx512_core`), or `im2col`.
