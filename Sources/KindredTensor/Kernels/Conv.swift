@@ -79,6 +79,7 @@ extension Kernels {
         // is released right after `.pointer(as:)` returns, leaving the pointer dangling.
         let gyc = gy.contiguous(), wc = w.contiguous(), xc = needWeight ? x.contiguous() : x
         var gx: Tensor?, gw: Tensor?
+        func summedBias() -> Tensor? { needBias ? gy.sum(axes: [0, 2, 3]) : nil }
         if x.dtype == .float32 {
             // The direct path, when both requested gradients can take it.
             let gxT = needInput ? Tensor.empty(x.shape, dtype: x.dtype) : nil
@@ -92,7 +93,7 @@ extension Kernels {
                 DirectConvolution.backwardWeights(x: xc.pointer(as: Float.self), gy: gyc.pointer(as: Float.self), gw: $0.pointer(as: Float.self),
                                                   gb: gbT?.pointer(as: Float.self), batch: n, g, outChannels: cout, groups: groups)
             } ?? true)
-            if inputDone && weightDone { return (gxT, gwT, gbT ?? (needBias ? gy.sum(axes: [0, 2, 3]) : nil)) }
+            if inputDone && weightDone { return (gxT, gwT, gbT ?? summedBias()) }
         }
         func run<T: KFloat>(_: T.Type) {
             if prefersImageGroups(g, batch: n) {
@@ -136,7 +137,7 @@ extension Kernels {
             }
         }
         dispatch(x.dtype, { run(Float.self) }, { run(Double.self) })
-        return (gx, gw, needBias ? gy.sum(axes: [0, 2, 3]) : nil)
+        return (gx, gw, summedBias())
     }
 
     static func convTranspose2d(_ x: Tensor, weight w: Tensor, bias: Tensor?, config c: Conv2dConfig) -> Tensor {
@@ -159,8 +160,6 @@ extension Kernels {
             if direct {
                 // Done above; only the bias is left.
             } else if prefersImageGroups(g, batch: n) {
-                // The transposed convolution is the input gradient of the convolution `g` describes
-                // (weight [Cin, Cout/groups·kh·kw] read as that convolution's [Cout', Cin'/groups·kh·kw]).
                 conv2dBackwardImageGroups(T.self, x: xc.pointer(as: T.self), w: wc.pointer(as: T.self), gy: xc.pointer(as: T.self),
                                        gx: out.pointer(as: T.self), gw: nil, batch: n, outChannels: cin, groups: groups, g)
             } else {

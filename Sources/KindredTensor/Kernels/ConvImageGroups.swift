@@ -89,16 +89,16 @@ extension Kernels {
                     gemmBLAS(T.self, transA: false, transB: false, m: cg, n: cols, k: kg, alpha: 1,
                              a: w + gi * cg * kg, lda: kg, b: col + gi * kg * cols, ldb: cols, beta: 0, c: dst + gi * cg * cols, ldc: cols)
                 }
+                if k == 1 {
+                    if let bias {
+                        for ch in 0..<cout { let row = dst + ch * ohw, bv = bias[ch]; for i in 0..<ohw { row[i] += bv } }
+                    }
+                    continue
+                }
                 for j in 0..<k {
-                    let ob = out + (b0 + j) * cout * ohw
                     for ch in 0..<cout {
-                        let row = ob + ch * ohw, bv = bias?[ch] ?? 0
-                        if k == 1 {
-                            if bias != nil { for i in 0..<ohw { row[i] += bv } }
-                        } else {
-                            let src = UnsafePointer(dst + ch * cols + j * ohw)
-                            if bias != nil { for i in 0..<ohw { row[i] = src[i] + bv } } else { copyRun(src, row, ohw) }
-                        }
+                        let row = out + ((b0 + j) * cout + ch) * ohw, src = UnsafePointer(dst + ch * cols + j * ohw)
+                        if let bias { let bv = bias[ch]; for i in 0..<ohw { row[i] = src[i] + bv } } else { copyRun(src, row, ohw) }
                     }
                 }
             }
