@@ -153,6 +153,15 @@ static int bind(kd_conv *k, int pass, const float *a, const float *b, float *c) 
   return reorder(k, &k->a, 0) || reorder(k, &k->b, 0) ? -1 : 0;
 }
 
+/* Points the bias (forward) or bias gradient (backward weights) at the caller's buffer; a pass
+   created with a bias needs one. */
+static int bind_bias(kd_conv *k, const float *bias) {
+  if (!k->bias) return 0;
+  if (!bias) return -1;
+  dnnl_memory_set_data_handle(k->bias, (void *)bias);
+  return 0;
+}
+
 /* Runs the primitive, reorders its output out, and waits. */
 static int run(kd_conv *k, int nargs, dnnl_exec_arg_t *args) {
   if (dnnl_primitive_execute(k->primitive, k->stream, nargs, args) != dnnl_success || reorder(k, &k->c, 1)) return -1;
@@ -163,10 +172,7 @@ int kd_conv_forward(kd_conv *k, const float *src, const float *w, const float *b
   if (bind(k, KD_CONV_FORWARD, src, w, dst)) return -1;
   dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->a.inner}, {DNNL_ARG_WEIGHTS, k->b.inner}, {DNNL_ARG_DST, k->c.inner},
                              {DNNL_ARG_SCRATCHPAD, k->scratch}, {DNNL_ARG_BIAS, k->bias}};
-  if (k->bias) {
-    if (!bias) return -1;
-    dnnl_memory_set_data_handle(k->bias, (void *)bias);
-  }
+  if (bind_bias(k, bias)) return -1;
   return run(k, k->bias ? 5 : 4, args);
 }
 
@@ -182,20 +188,8 @@ int kd_conv_backward_weights(kd_conv *k, const float *src, const float *diff_dst
   dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, k->a.inner}, {DNNL_ARG_DIFF_DST, k->b.inner},
                              {DNNL_ARG_DIFF_WEIGHTS, k->c.inner}, {DNNL_ARG_SCRATCHPAD, k->scratch},
                              {DNNL_ARG_DIFF_BIAS, k->bias}};
-  float *sink = NULL;
-  if (k->bias) {
-    /* The primitive was created with a bias gradient; give it somewhere to go. */
-    if (!diff_bias) {
-      const dnnl_memory_desc_t *md;
-      dnnl_memory_get_memory_desc(k->bias, &md);
-      sink = malloc(dnnl_memory_desc_get_size(md));
-      if (!sink) return -1;
-    }
-    dnnl_memory_set_data_handle(k->bias, diff_bias ? diff_bias : sink);
-  }
-  int rc = run(k, k->bias ? 5 : 4, args);
-  free(sink);
-  return rc;
+  if (bind_bias(k, diff_bias)) return -1;
+  return run(k, k->bias ? 5 : 4, args);
 }
 
 #else

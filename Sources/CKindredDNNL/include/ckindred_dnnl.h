@@ -42,8 +42,8 @@ int kd_conv_forward(kd_conv *conv, const float *src, const float *weights, const
 /// Backward data: diff_src = the input gradient given diff_dst. 0 on success.
 int kd_conv_backward_data(kd_conv *conv, const float *diff_dst, const float *weights, float *diff_src);
 
-/// Backward weights: diff_weights (and diff_bias when not NULL and the shape has a bias) from src
-/// and diff_dst, overwriting them. 0 on success.
+/// Backward weights: diff_weights (and diff_bias, required when the shape has a bias) from src and
+/// diff_dst, overwriting them. 0 on success.
 int kd_conv_backward_weights(kd_conv *conv, const float *src, const float *diff_dst, float *diff_weights,
                              float *diff_bias);
 

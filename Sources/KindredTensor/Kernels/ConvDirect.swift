@@ -24,23 +24,15 @@ enum DirectConvolution {
     /// The convolution `[n, c, h, w]` → `[n, o, oh, ow]` that a pass runs, for one slice of the batch.
     struct Key: Hashable {
         let pass: Pass
-        let slice: Int
-        let n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, oh: Int, ow: Int
-        let strideH: Int, strideW: Int, padH: Int, padW: Int, dilationH: Int, dilationW: Int
-        let groups: Int, bias: Bool
-
-        init(_ pass: Pass, slice: Int, batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int, bias: Bool) {
-            self.pass = pass; self.slice = slice; self.n = n
-            c = g.channels; h = g.height; w = g.width; self.o = o; kh = g.kernelH; kw = g.kernelW; oh = g.outH; ow = g.outW
-            strideH = g.strideH; strideW = g.strideW; padH = g.padH; padW = g.padW; dilationH = g.dilationH; dilationW = g.dilationW
-            self.groups = groups; self.bias = bias
-        }
+        let slice: Int, n: Int
+        let g: ConvGeometry
+        let o: Int, groups: Int, bias: Bool
 
         var shape: kd_conv_shape {
-            kd_conv_shape(n: Int32(n), c: Int32(c), h: Int32(h), w: Int32(w), o: Int32(o), kh: Int32(kh), kw: Int32(kw),
-                          oh: Int32(oh), ow: Int32(ow), stride_h: Int32(strideH), stride_w: Int32(strideW), pad_h: Int32(padH),
-                          pad_w: Int32(padW), dilation_h: Int32(dilationH), dilation_w: Int32(dilationW), groups: Int32(groups),
-                          has_bias: bias ? 1 : 0)
+            kd_conv_shape(n: Int32(n), c: Int32(g.channels), h: Int32(g.height), w: Int32(g.width), o: Int32(o),
+                          kh: Int32(g.kernelH), kw: Int32(g.kernelW), oh: Int32(g.outH), ow: Int32(g.outW),
+                          stride_h: Int32(g.strideH), stride_w: Int32(g.strideW), pad_h: Int32(g.padH), pad_w: Int32(g.padW),
+                          dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW), groups: Int32(groups), has_bias: bias ? 1 : 0)
         }
     }
 
@@ -75,7 +67,7 @@ enum DirectConvolution {
         // grey input, a one-channel output) oneDNN's kernels are slower than im2col (its
         // backward-data pass for one input channel took 5× as long).
         guard enabled, g.channels / groups >= 16, o / groups >= 16 else { return false }
-        let keys = slices.enumerated().map { t, r in Key(pass, slice: t, batch: r.count, g, outChannels: o, groups: groups, bias: bias) }
+        let keys = slices.enumerated().map { t, r in Key(pass: pass, slice: t, n: r.count, g: g, o: o, groups: groups, bias: bias) }
         var taken: [Handle] = []
         lock.lock()
         for key in keys {
@@ -122,9 +114,9 @@ enum DirectConvolution {
     static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
                         batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
+        let inImage = g.channels * g.height * g.width, outImage = o * g.outH * g.outW
         return withHandles(.forward, parts, g, outChannels: o, groups: groups, bias: bias != nil) { hs in
-            each(parts) { t, r in kd_conv_forward(hs[t].pointer, x + r.lowerBound * chw, w, bias, out + r.lowerBound * ohw) }
+            each(parts) { t, r in kd_conv_forward(hs[t].pointer, x + r.lowerBound * inImage, w, bias, out + r.lowerBound * outImage) }
         }
     }
 
@@ -132,9 +124,9 @@ enum DirectConvolution {
     static func backwardData(gy: UnsafePointer<Float>, w: UnsafePointer<Float>, gx: UnsafeMutablePointer<Float>,
                              batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
+        let inImage = g.channels * g.height * g.width, outImage = o * g.outH * g.outW
         return withHandles(.backwardData, parts, g, outChannels: o, groups: groups, bias: false) { hs in
-            each(parts) { t, r in kd_conv_backward_data(hs[t].pointer, gy + r.lowerBound * ohw, w, gx + r.lowerBound * chw) }
+            each(parts) { t, r in kd_conv_backward_data(hs[t].pointer, gy + r.lowerBound * outImage, w, gx + r.lowerBound * inImage) }
         }
     }
 
@@ -144,7 +136,7 @@ enum DirectConvolution {
                                 gb: UnsafeMutablePointer<Float>? = nil,
                                 batch n: Int, _ g: ConvGeometry, outChannels o: Int, groups: Int) -> Bool {
         let parts = slices(n)
-        let chw = g.channels * g.height * g.width, ohw = o * g.outH * g.outW
+        let inImage = g.channels * g.height * g.width, outImage = o * g.outH * g.outW
         let count = o * (g.channels / groups) * g.kernelH * g.kernelW, stride = count + o
         // Slice 0 writes into gw and gb; the others into their own buffers, added in slice order.
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(parts.count - 1, 1) * stride)
@@ -152,7 +144,7 @@ enum DirectConvolution {
         let ok = withHandles(.backwardWeights, parts, g, outChannels: o, groups: groups, bias: gb != nil) { hs in
             each(parts) { t, r in
                 let p = partial + (t - 1) * stride
-                return kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * chw, gy + r.lowerBound * ohw,
+                return kd_conv_backward_weights(hs[t].pointer, x + r.lowerBound * inImage, gy + r.lowerBound * outImage,
                                                 t == 0 ? gw : p, gb.map { t == 0 ? $0 : p + count })
             }
         }

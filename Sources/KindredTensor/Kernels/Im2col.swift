@@ -1,5 +1,5 @@
 /// Geometry of a 2-D convolution window sliding over an `H×W` image to give `outH×outW` positions.
-struct ConvGeometry {
+struct ConvGeometry: Hashable {
     let channels: Int, height: Int, width: Int
     let kernelH: Int, kernelW: Int
     let strideH: Int, strideW: Int
