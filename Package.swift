@@ -84,7 +84,12 @@ let package = Package(
             linkerSettings: haveFAISS
                 ? [.linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("gomp"), .linkedLibrary("stdc++")] : []
         ),
-        .target(name: "KindredRetrieval", dependencies: ["KindredTensor", "CKindredBLAS", "CKindredFAISS"], swiftSettings: kernelFlags),
+        // The exact search's candidate collection for deep top-k (AVX-512 where the CPU has it).
+        .target(name: "CKindredTopK"),
+        .target(
+            name: "KindredRetrieval", dependencies: ["KindredTensor", "CKindredBLAS", "CKindredFAISS", "CKindredTopK"],
+            swiftSettings: kernelFlags
+        ),
         // Retrieval grids, SVG charts and the self-contained HTML run report; needs only images.
         .target(name: "KindredReport", dependencies: ["KindredData"]),
         // Autoencoders, VAEs and GANs: models, their losses and training steps, image-quality metrics.
@@ -134,7 +139,7 @@ let package = Package(
         .testTarget(name: "KindredNNTests", dependencies: ["KindredNN"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredDataTests", dependencies: ["KindredData"]),
         .testTarget(name: "KindredMetricTests", dependencies: ["KindredMetric"], exclude: ["Fixtures"]),
-        .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval"], exclude: ["Fixtures"]),
+        .testTarget(name: "KindredRetrievalTests", dependencies: ["KindredRetrieval", "CKindredTopK"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredReportTests", dependencies: ["KindredReport"]),
         .testTarget(name: "KindredGenerativeTests", dependencies: ["KindredGenerative"], exclude: ["Fixtures"]),
         .testTarget(name: "KindredPipelineTests", dependencies: ["KindredPipeline"]),

@@ -187,8 +187,9 @@ public struct ExactSearch: Sendable {
                                 rowExhaustive.withUnsafeMutableBufferPointer { exhaustiveBuffer in
                                 guard let outIndices = indexBuffer.baseAddress, let outScores = scoreBuffer.baseAddress else { return }
                                 // (An empty array may still have a base address: gate on `labels`.)
-                                let outFlags = labels == nil ? nil : flagBuffer.baseAddress
-                                let outExhaustive = labels == nil ? nil : exhaustiveBuffer.baseAddress
+                                let output = SearchOutput(kind: kind, kept: kept, depth: depth, indices: outIndices, scores: outScores,
+                                                          flags: labels == nil ? nil : flagBuffer.baseAddress,
+                                                          rowExhaustive: labels == nil ? nil : exhaustiveBuffer.baseAddress, labels: labels)
                                 let qp = qRaw.bindMemory(to: T.self).baseAddress
                                 let gp = gRaw.bindMemory(to: T.self).baseAddress
                                 let worker: (Int) -> Void = { _ in
@@ -260,29 +261,8 @@ public struct ExactSearch: Sendable {
                                             }
                                         }
                                         for r in 0..<(q1 - q0) {
-                                            let base = (q0 + r) * kept, flagBase = (q0 + r) * depth
-                                            let queryLabel = labels?.query[q0 + r] ?? 0
-                                            var i = 0
-                                            buffer.finish(row: r) { key, slot in
-                                                if i < kept {
-                                                    outIndices[base + i] = slot
-                                                    let key = Double(key)
-                                                    switch kind {
-                                                    case .dotProduct, .cosine: outScores[base + i] = -key
-                                                    case .squaredEuclidean: outScores[base + i] = key
-                                                    case .euclidean: outScores[base + i] = key.squareRoot()
-                                                    }
-                                                }
-                                                if let outFlags, let labels { outFlags[flagBase + i] = labels.gallery[slot] == queryLabel }
-                                                i += 1
-                                            }
-                                            outExhaustive?[q0 + r] = i >= galleryCount - (excluded.isEmpty ? 0 : excluded[r].count)
-                                            if let outFlags { (outFlags + flagBase + i).initialize(repeating: false, count: depth - i) }
-                                            while i < kept {
-                                                outIndices[base + i] = -1
-                                                outScores[base + i] = .nan
-                                                i += 1
-                                            }
+                                            output.write(query: q0 + r, buffer: buffer, row: r,
+                                                         available: galleryCount - (excluded.isEmpty ? 0 : excluded[r].count))
                                         }
                                     }
                                 }
@@ -366,15 +346,23 @@ public struct ExactSearch: Sendable {
     static func scanFloat(_ kind: SearchDistance, row: UnsafePointer<Float>, range: Range<Int>, galleryOffset: Int,
                           queryFactor: Float, galleryFactor: UnsafePointer<Float>?, buffer: TopKBuffer<Float>, bufferRow: Int,
                           primed: Bool) {
+        if primed {
+            // A sampled threshold lets about k/G of the items through: most groups of sixteen hold
+            // one, so the passing keys are packed without a branch per group.
+            buffer.append(row: bufferRow, kind: kind, scores: row + range.lowerBound,
+                          galleryFactor: galleryFactor.map { $0 + galleryOffset + range.lowerBound }, queryFactor: queryFactor,
+                          count: range.count, firstSlot: galleryOffset + range.lowerBound)
+            return
+        }
         switch kind {
         case .dotProduct:
-            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow, primed: primed,
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
                      key: { -row[$0] },
                      keys: { -UnsafeRawPointer(row + $0).loadUnaligned(as: SIMD16<Float>.self) })
         case .cosine:
             guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
             let qf = SIMD16<Float>(repeating: queryFactor)
-            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow, primed: primed,
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
                      key: { -(row[$0] * queryFactor * gf[$0]) },
                      keys: { j in
                          let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Float>.self)
@@ -383,7 +371,7 @@ public struct ExactSearch: Sendable {
         case .euclidean, .squaredEuclidean:
             guard let gf = galleryFactor?.advanced(by: galleryOffset) else { return }
             let qf = SIMD16<Float>(repeating: queryFactor)
-            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow, primed: primed,
+            scanKeys(range: range, galleryOffset: galleryOffset, buffer: buffer, bufferRow: bufferRow,
                      key: { j in
                          let s = row[j]
                          let key = queryFactor + gf[j] - (s + s)
@@ -402,7 +390,7 @@ public struct ExactSearch: Sendable {
     /// are rejected at once when none beats the row's threshold.
     @inline(__always)
     static func scanKeys<T: KFloat>(range: Range<Int>, galleryOffset: Int, buffer: TopKBuffer<T>, bufferRow r: Int,
-                                    primed: Bool = false, key: (Int) -> T, keys: ((Int) -> SIMD16<Float>)?) {
+                                    key: (Int) -> T, keys: ((Int) -> SIMD16<Float>)?) {
         var j = range.lowerBound
         let end = range.upperBound
         // Until the row's buffer first fills up, every non-NaN key enters.
@@ -413,14 +401,6 @@ public struct ExactSearch: Sendable {
         }
         if let keys, T.self == Float.self {
             let fbuffer = unsafeBitCast(buffer, to: TopKBuffer<Float>.self)
-            if primed {
-                // A sampled threshold lets about k/G of the items through: most groups of sixteen
-                // hold one, so write them all and count those that pass, without a branch each.
-                while j + 16 <= end {
-                    fbuffer.append(row: r, keys: keys(j), firstSlot: galleryOffset + j)
-                    j += 16
-                }
-            }
             while j + 16 <= end {
                 let xs = keys(j)
                 if any(xs .< SIMD16<Float>(repeating: fbuffer.thresholds[r])) {
@@ -451,5 +431,48 @@ final class BlockCounter: @unchecked Sendable {
         guard next < count else { return nil }
         next += 1
         return next - 1
+    }
+}
+
+/// Where a search writes each query's ranking: its first `kept` neighbours (index and score) and,
+/// with labels, the relevance of every rank down to `depth` and whether the row ranked every gallery
+/// item it can see.
+struct SearchOutput {
+    let kind: SearchDistance
+    let kept: Int
+    let depth: Int
+    let indices: UnsafeMutablePointer<Int>
+    let scores: UnsafeMutablePointer<Double>
+    let flags: UnsafeMutablePointer<Bool>?
+    let rowExhaustive: UnsafeMutablePointer<Bool>?
+    let labels: (query: [Int], gallery: [Int])?
+
+    /// Sorts `row` of `buffer` and writes it out as query `query`'s ranking; `available` is the
+    /// number of gallery items the query may be matched with (rows with fewer are padded).
+    @inline(__always)
+    func write<T: KFloat>(query: Int, buffer: TopKBuffer<T>, row r: Int, available: Int) {
+        let n = buffer.finish(row: r)
+        let base = query * kept
+        for i in 0..<Swift.min(n, kept) {
+            indices[base + i] = buffer.slot(row: r, rank: i)
+            let key = Double(buffer.key(row: r, rank: i))
+            switch kind {
+            case .dotProduct, .cosine: scores[base + i] = -key
+            case .squaredEuclidean: scores[base + i] = key
+            case .euclidean: scores[base + i] = key.squareRoot()
+            }
+        }
+        for i in n..<Swift.max(n, kept) {
+            indices[base + i] = -1
+            scores[base + i] = .nan
+        }
+        guard let flags, let labels else { return }
+        let flagBase = query * depth
+        let queryLabel = labels.query[query]
+        labels.gallery.withUnsafeBufferPointer { gallery in
+            for i in 0..<n { flags[flagBase + i] = gallery[buffer.slot(row: r, rank: i)] == queryLabel }
+        }
+        (flags + flagBase + n).initialize(repeating: false, count: depth - n)
+        rowExhaustive?[query] = n >= available
     }
 }

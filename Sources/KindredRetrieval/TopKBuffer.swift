@@ -1,3 +1,4 @@
+import CKindredTopK
 import KindredTensor
 
 /// One candidate of a top-k selection: a key ("smaller is better": `−similarity` or a squared
@@ -45,6 +46,9 @@ struct TopKBuffer<T: KFloat> {
     let thresholds: UnsafeMutablePointer<T>
     /// Per row: whether the threshold is in force (false: every non-NaN key enters).
     let bounded: UnsafeMutablePointer<Bool>
+    /// Per float32 row: bounds on the ordered key bits of its entries (the bucket sort's range).
+    let lowBits: UnsafeMutablePointer<UInt32>
+    let highBits: UnsafeMutablePointer<UInt32>
 
     /// Allocates buffers for `rows` queries keeping `depth` neighbours each.
     init(rows: Int, depth: Int) {
@@ -57,6 +61,8 @@ struct TopKBuffer<T: KFloat> {
         counts = .allocate(capacity: rows)
         thresholds = .allocate(capacity: rows)
         bounded = .allocate(capacity: rows)
+        lowBits = .allocate(capacity: rows)
+        highBits = .allocate(capacity: rows)
         reset()
     }
 
@@ -68,6 +74,8 @@ struct TopKBuffer<T: KFloat> {
         counts.deallocate()
         thresholds.deallocate()
         bounded.deallocate()
+        lowBits.deallocate()
+        highBits.deallocate()
     }
 
     /// Empties every row.
@@ -75,6 +83,8 @@ struct TopKBuffer<T: KFloat> {
         counts.initialize(repeating: 0, count: rows)
         thresholds.initialize(repeating: T.infinity, count: rows)
         bounded.initialize(repeating: false, count: rows)
+        lowBits.initialize(repeating: .max, count: rows)
+        highBits.initialize(repeating: 0, count: rows)
     }
 
     /// Empties one row (its threshold back to `+∞`).
@@ -82,6 +92,8 @@ struct TopKBuffer<T: KFloat> {
         counts[row] = 0
         thresholds[row] = T.infinity
         bounded[row] = false
+        lowBits[row] = .max
+        highBits[row] = 0
     }
 
     /// Starts `row` with a threshold guessed in advance (see ``ExactSearch``'s sampled thresholds):
@@ -92,27 +104,37 @@ struct TopKBuffer<T: KFloat> {
         bounded[row] = true
     }
 
-    /// Offers sixteen float32 keys (items `firstSlot ..< firstSlot + 16`) to a bounded `row`: the keys
-    /// strictly below the threshold become a bit mask and only those are written. Faster than
-    /// ``insert(row:key:slot:)`` one by one when many groups hold a passing key (a primed row).
-    @inline(__always)
-    func append(row: Int, keys: SIMD16<Float>, firstSlot: Int) {
-        var n = counts[row]
+    /// Offers the items of one float32 score row to a bounded `row` (a primed one): the keys
+    /// strictly below the threshold are packed and appended, sixteen items at a time and without a
+    /// branch per item (AVX-512 compresses the passing lanes in registers where the CPU has it); a
+    /// full buffer is compacted to the best ``depth`` and the rest of the row scanned against the
+    /// tighter threshold.
+    ///
+    /// - Parameters:
+    ///   - kind: how raw inner products become keys (the same keys ``ExactSearch``'s scan computes).
+    ///   - scores: `count` raw inner products with gallery items `firstSlot ..< firstSlot + count`.
+    ///   - galleryFactor: their per-item factors (inverse or squared norms; `nil` for dot products).
+    func append(row: Int, kind: SearchDistance, scores: UnsafePointer<Float>, galleryFactor: UnsafePointer<Float>?,
+                queryFactor: Float, count: Int, firstSlot: Int) {
         let base = packed + row * capacity
-        if n + 16 > capacity {
-            Self.selectPacked(base, count: n, kth: depth - 1)
-            thresholds[row] = unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: base[depth - 1] >> 32)), to: T.self)
-            n = depth
+        let mode: Int32 = switch kind {
+        case .dotProduct: Int32(KD_TOPK_DOT)
+        case .cosine: Int32(KD_TOPK_COSINE)
+        case .euclidean, .squaredEuclidean: Int32(KD_TOPK_EUCLIDEAN)
         }
-        let threshold = unsafeBitCast(thresholds[row], to: Float.self)
-        // One bit per passing lane (a blend and a horizontal add), then a loop over the set bits only.
-        var mask = SIMD16<UInt32>(repeating: 0).replacing(with: Self.laneBits, where: keys .< SIMD16<Float>(repeating: threshold)).wrappedSum()
-        let slot = UInt64(UInt32(truncatingIfNeeded: firstSlot))
-        while mask != 0 {
-            let t = mask.trailingZeroBitCount
-            base[n] = UInt64(Self.orderedBits(keys[t])) << 32 | (slot &+ UInt64(t))
-            n &+= 1
-            mask &= mask &- 1
+        var done = 0
+        var n = counts[row]
+        while done < count {
+            if n + 16 > capacity {
+                Self.selectPacked(base, count: n, kth: depth - 1)
+                thresholds[row] = unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: base[depth - 1] >> 32)), to: T.self)
+                n = depth
+            }
+            var filled = n
+            done += kd_topk_append(mode, scores + done, galleryFactor.map { $0 + done }, queryFactor, count - done,
+                                   UInt32(truncatingIfNeeded: firstSlot + done), unsafeBitCast(thresholds[row], to: Float.self),
+                                   base, &filled, capacity, lowBits + row, highBits + row)
+            n = filled
         }
         counts[row] = n
     }
@@ -124,7 +146,10 @@ struct TopKBuffer<T: KFloat> {
         var n = counts[row]
         if T.self == Float.self {
             let base = packed + row * capacity
-            base[n] = UInt64(Self.orderedBits(unsafeBitCast(key, to: Float.self))) << 32 | UInt64(UInt32(truncatingIfNeeded: slot))
+            let bits = Self.orderedBits(unsafeBitCast(key, to: Float.self))
+            lowBits[row] = Swift.min(lowBits[row], bits)
+            highBits[row] = Swift.max(highBits[row], bits)
+            base[n] = UInt64(bits) << 32 | UInt64(UInt32(truncatingIfNeeded: slot))
             n += 1
             if n == capacity {
                 Self.selectPacked(base, count: n, kth: depth - 1)
@@ -147,28 +172,42 @@ struct TopKBuffer<T: KFloat> {
         counts[row] = n
     }
 
-    /// Calls `body(key, index)` for the `depth` best entries of `row`, best first (fewer when fewer
-    /// were offered).
+    /// Sorts `row`'s candidates, best first, and returns how many of them count: the ``depth`` best
+    /// (fewer when fewer were offered). Read them with ``key(row:rank:)`` and ``slot(row:rank:)``.
     @inline(__always)
-    func finish(row: Int, _ body: (T, Int) -> Void) {
+    func finish(row: Int) -> Int {
         var n = counts[row]
         if T.self == Float.self {
-            let base = packed + row * capacity
             // Sorting every candidate (at most 2k + 32) costs about what a quickselect to k would.
-            Self.bucketSort(base, count: n, scratch: scratch)
-            for e in UnsafeBufferPointer(start: base, count: Swift.min(n, depth)) {
-                body(unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: e >> 32)), to: T.self), Int(UInt32(truncatingIfNeeded: e)))
-            }
-            return
+            Self.bucketSort(packed + row * capacity, count: n, keyBits: lowBits[row]...Swift.max(lowBits[row], highBits[row]),
+                            scratch: scratch)
+            return Swift.min(n, depth)
         }
         let base = entries + row * capacity
         if n > depth {
             Self.select(base, count: n, kth: depth - 1)
             n = depth
         }
-        var kept = UnsafeMutableBufferPointer(start: base, count: n)
-        kept.sort()
-        for e in kept { body(e.key, Int(e.slot)) }
+        var sorted = UnsafeMutableBufferPointer(start: base, count: n)
+        sorted.sort()
+        return n
+    }
+
+    /// The key at `rank` (0-based) of a row sorted by ``finish(row:)``.
+    @inline(__always)
+    func key(row: Int, rank: Int) -> T {
+        if T.self == Float.self {
+            let e = packed[row * capacity + rank]
+            return unsafeBitCast(Self.float(orderedBits: UInt32(truncatingIfNeeded: e >> 32)), to: T.self)
+        }
+        return entries[row * capacity + rank].key
+    }
+
+    /// The gallery index at `rank` (0-based) of a row sorted by ``finish(row:)``.
+    @inline(__always)
+    func slot(row: Int, rank: Int) -> Int {
+        if T.self == Float.self { return Int(UInt32(truncatingIfNeeded: packed[row * capacity + rank])) }
+        return Int(entries[row * capacity + rank].slot)
     }
 
     /// Unsigned bits that order like the float (−0 and +0 map alike; never called with NaN).
@@ -178,35 +217,29 @@ struct TopKBuffer<T: KFloat> {
         return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
     }
 
-    /// `1 << lane` in each lane, to turn a comparison of sixteen keys into a bit mask.
-    @inline(__always)
-    static var laneBits: SIMD16<UInt32> { SIMD16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768) }
-
-    /// Sorts packed entries ascending in a few linear passes: a counting sort into up to 2048 buckets
-    /// by the key's ordered bits (a monotone map, the bucket width a power of two wide enough to span
-    /// the keys present), then one insertion pass that orders each bucket's few entries by key and
-    /// index. A top-k row's keys spread over many buckets; when they do not (many equal keys), the
-    /// comparison sort is used instead.
-    static func bucketSort(_ a: UnsafeMutablePointer<UInt64>, count n: Int, scratch: UnsafeMutablePointer<UInt64>) {
+    /// Sorts packed entries ascending in a few linear passes: a counting sort into about 2–4 buckets
+    /// per entry by the key's ordered bits (a monotone map, the bucket width a power of two wide enough
+    /// to span `keyBits`, which holds every entry's ordered key bits), then one insertion pass that orders each
+    /// bucket's few entries by key and index. A top-k row's keys spread over many buckets; when they do
+    /// not (many equal keys), the comparison sort is used instead.
+    static func bucketSort(_ a: UnsafeMutablePointer<UInt64>, count n: Int, keyBits: ClosedRange<UInt32>,
+                           scratch: UnsafeMutablePointer<UInt64>) {
         var all = UnsafeMutableBufferPointer(start: a, count: n)
-        if n < 96 {
+        if n < 96 || n >= Int(Int32.max) {
             all.sort()
             return
         }
-        var lo = UInt32.max, hi = UInt32.min
-        for i in 0..<n {
-            let k = UInt32(truncatingIfNeeded: a[i] &>> 32)
-            lo = Swift.min(lo, k)
-            hi = Swift.max(hi, k)
-        }
+        let lo = keyBits.lowerBound, hi = keyBits.upperBound
         let span = hi &- lo
-        let shift = UInt32(Swift.max(0, (32 - span.leadingZeroBitCount) - 11))
+        // 2^bits buckets at most (2n to 4n, capped at 16384): most hold one entry or none.
+        let bits = Swift.min(14, (Int.bitWidth - n.leadingZeroBitCount) + 1)
+        let shift = UInt32(Swift.max(0, (32 - span.leadingZeroBitCount) - bits))
         let buckets = Int(span >> shift) + 1
-        let sorted: Bool = withUnsafeTemporaryAllocation(of: Int.self, capacity: buckets) { histogram in
+        let sorted: Bool = withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets) { histogram in
             guard let h = histogram.baseAddress else { return false }
             h.initialize(repeating: 0, count: buckets)
             for i in 0..<n { h[Int((UInt32(truncatingIfNeeded: a[i] &>> 32) &- lo) >> shift)] &+= 1 }
-            var offset = 0, largest = 0
+            var offset: Int32 = 0, largest: Int32 = 0
             for b in 0..<buckets {
                 let c = h[b]
                 largest = Swift.max(largest, c)
@@ -217,7 +250,7 @@ struct TopKBuffer<T: KFloat> {
             for i in 0..<n {
                 let x = a[i]
                 let b = Int((UInt32(truncatingIfNeeded: x &>> 32) &- lo) >> shift)
-                scratch[h[b]] = x
+                scratch[Int(h[b])] = x
                 h[b] &+= 1
             }
             // Entries are now in bucket order; the insertion pass only moves entries within a bucket.
