@@ -107,7 +107,7 @@ public struct ExactSearch: Sendable {
         }
         let prepared = try exclusion.prepared(queryCount: queries.shape[0], galleryCount: gallery.shape[0])
         let q = queries.dtype == gallery.dtype ? queries : withoutGradients { queries.cast(to: gallery.dtype) }
-        let labels = (query: queryLabels, gallery: galleryLabels)
+        let labels = LabelCodes(query: queryLabels, gallery: galleryLabels)
         let out = switch gallery.dtype {
         case .float32: run(Float.self, queries: q, gallery: gallery, k: depth, keep: keep, labels: labels, exclusion: prepared)
         case .float64: run(Double.self, queries: q, gallery: gallery, k: depth, keep: keep, labels: labels, exclusion: prepared)
@@ -139,7 +139,7 @@ public struct ExactSearch: Sendable {
     /// The search. Each query's ranking is read out once: its first `keep` neighbours go to the
     /// result; with `labels`, every rank's relevance goes to `flags` (`queries × depth`) and whether
     /// the row ranked every gallery item it can see to `rowExhaustive`.
-    private func run<T: KFloat>(_: T.Type, queries: Tensor, gallery: Tensor, k: Int, keep: Int, labels: (query: [Int], gallery: [Int])?,
+    private func run<T: KFloat>(_: T.Type, queries: Tensor, gallery: Tensor, k: Int, keep: Int, labels: LabelCodes?,
                                 exclusion: PreparedExclusion) -> (result: SearchResult, flags: [Bool], rowExhaustive: [Bool]) {
         let queryCount = queries.shape[0], galleryCount = gallery.shape[0], dim = queries.shape[1]
         let depth = Swift.min(k, galleryCount)
@@ -445,7 +445,7 @@ struct SearchOutput {
     let scores: UnsafeMutablePointer<Double>
     let flags: UnsafeMutablePointer<Bool>?
     let rowExhaustive: UnsafeMutablePointer<Bool>?
-    let labels: (query: [Int], gallery: [Int])?
+    let labels: LabelCodes?
 
     /// Sorts `row` of `buffer` and writes it out as query `query`'s ranking; `available` is the
     /// number of gallery items the query may be matched with (rows with fewer are padded).
@@ -470,9 +470,28 @@ struct SearchOutput {
         let flagBase = query * depth
         let queryLabel = labels.query[query]
         labels.gallery.withUnsafeBufferPointer { gallery in
+            // (Codes of 4 bytes: the gallery's labels stay in the core's first-level cache.)
             for i in 0..<n { flags[flagBase + i] = gallery[buffer.slot(row: r, rank: i)] == queryLabel }
         }
         (flags + flagBase + n).initialize(repeating: false, count: depth - n)
         rowExhaustive?[query] = n >= available
+    }
+}
+
+/// Query and gallery labels as small dense codes (equal labels, equal codes), so that the relevance
+/// read-out looks labels up in a compact array; a query label no gallery item has gets code −1.
+struct LabelCodes {
+    let query: [Int32]
+    let gallery: [Int32]
+
+    init(query: [Int], gallery: [Int]) {
+        var codes: [Int: Int32] = [:]
+        self.gallery = gallery.map { label in
+            if let c = codes[label] { return c }
+            let c = Int32(truncatingIfNeeded: codes.count)
+            codes[label] = c
+            return c
+        }
+        self.query = query.map { codes[$0] ?? -1 }
     }
 }

@@ -179,7 +179,7 @@ struct TopKBuffer<T: KFloat> {
         var n = counts[row]
         if T.self == Float.self {
             // Sorting every candidate (at most 2k + 32) costs about what a quickselect to k would.
-            Self.bucketSort(packed + row * capacity, count: n, keyBits: lowBits[row]...Swift.max(lowBits[row], highBits[row]),
+            Self.bucketSort(packed + row * capacity, count: n, keep: depth, keyBits: lowBits[row]...Swift.max(lowBits[row], highBits[row]),
                             scratch: scratch)
             return Swift.min(n, depth)
         }
@@ -220,9 +220,13 @@ struct TopKBuffer<T: KFloat> {
     /// Sorts packed entries ascending in a few linear passes: a counting sort into about 2–4 buckets
     /// per entry by the key's ordered bits (a monotone map, the bucket width a power of two wide enough
     /// to span `keyBits`, which holds every entry's ordered key bits), then one insertion pass that orders each
-    /// bucket's few entries by key and index. A top-k row's keys spread over many buckets; when they do
+    /// bucket's few entries by key and index — only as far as the bucket holding rank `keep`, since
+    /// the entries past it are never read. A top-k row's keys spread over many buckets; when they do
     /// not (many equal keys), the comparison sort is used instead.
-    static func bucketSort(_ a: UnsafeMutablePointer<UInt64>, count n: Int, keyBits: ClosedRange<UInt32>,
+    ///
+    /// Afterwards `a[0 ..< min(keep, n)]` holds the smallest entries in ascending order; the rest is
+    /// a permutation of the others, in no particular order.
+    static func bucketSort(_ a: UnsafeMutablePointer<UInt64>, count n: Int, keep: Int, keyBits: ClosedRange<UInt32>,
                            scratch: UnsafeMutablePointer<UInt64>) {
         var all = UnsafeMutableBufferPointer(start: a, count: n)
         if n < 96 || n >= Int(Int32.max) {
@@ -238,23 +242,26 @@ struct TopKBuffer<T: KFloat> {
         let sorted: Bool = withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets) { histogram in
             guard let h = histogram.baseAddress else { return false }
             h.initialize(repeating: 0, count: buckets)
-            for i in 0..<n { h[Int((UInt32(truncatingIfNeeded: a[i] &>> 32) &- lo) >> shift)] &+= 1 }
-            var offset: Int32 = 0, largest: Int32 = 0
+            for i in 0..<n { h[Int((UInt32(truncatingIfNeeded: a[i] &>> 32) &- lo) &>> shift)] &+= 1 }
+            // Bucket starts, and where the bucket holding rank `keep` ends.
+            var offset: Int32 = 0, largest: Int32 = 0, sortedCount = n
+            let wanted = Int32(Swift.min(keep, n))
             for b in 0..<buckets {
                 let c = h[b]
                 largest = Swift.max(largest, c)
                 h[b] = offset
                 offset &+= c
+                if offset >= wanted && sortedCount == n { sortedCount = Int(offset) }
             }
             if largest > 64 { return false }
             for i in 0..<n {
                 let x = a[i]
-                let b = Int((UInt32(truncatingIfNeeded: x &>> 32) &- lo) >> shift)
+                let b = Int((UInt32(truncatingIfNeeded: x &>> 32) &- lo) &>> shift)
                 scratch[Int(h[b])] = x
                 h[b] &+= 1
             }
             // Entries are now in bucket order; the insertion pass only moves entries within a bucket.
-            insertionSort(scratch, from: 0, through: n - 1)
+            insertionSort(scratch, from: 0, through: sortedCount - 1)
             a.update(from: scratch, count: n)
             return true
         }
