@@ -20,7 +20,7 @@ let haveDNNL = ProcessInfo.processInfo.environment["KINDRED_NO_DNNL"] != "1" && 
 
 // Kindred: deep metric learning in Swift.
 // Layers import only downward: KindredTensor ← KindredNN ← KindredMetric;
-// KindredTensor ← KindredData, KindredRetrieval (+ CKindredFAISS); NN+Data+Retrieval ← KindredGenerative; all ← KindredPipeline ← kindred.
+// KindredTensor ← KindredData, KindredRetrieval (+ CKindredFAISS, CKindredTopK); NN+Data+Retrieval ← KindredGenerative; all ← KindredPipeline ← kindred.
 let package = Package(
     name: "Kindred",
     platforms: [.macOS(.v15)],
