@@ -87,7 +87,7 @@ let package = Package(
         // The exact search's candidate collection for deep top-k (AVX-512 where the CPU has it).
         .target(name: "CKindredTopK"),
         .target(
-            name: "KindredRetrieval", dependencies: ["KindredTensor", "CKindredBLAS", "CKindredFAISS", "CKindredTopK"],
+            name: "KindredRetrieval", dependencies: ["KindredTensor", "CKindredBLAS", "CKindredDNNL", "CKindredFAISS", "CKindredTopK"],
             swiftSettings: kernelFlags
         ),
         // Retrieval grids, SVG charts and the self-contained HTML run report; needs only images.

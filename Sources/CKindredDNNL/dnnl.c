@@ -192,6 +192,11 @@ int kd_conv_backward_weights(kd_conv *k, const float *src, const float *diff_dst
   return run(k, k->bias ? 5 : 4, args);
 }
 
+int kd_dnnl_sgemm_nt(int m, int n, int k, const float *a, const float *b, float *c) {
+  omp_set_num_threads(1);
+  return dnnl_sgemm('N', 'T', m, n, k, 1.0f, a, k, b, k, 0.0f, c, n) == dnnl_success ? 0 : -1;
+}
+
 #else
 
 int kd_dnnl_available(void) { return 0; }
@@ -201,5 +206,6 @@ int kd_conv_forward(kd_conv *k, const float *s, const float *w, const float *b, 
 int kd_conv_backward_data(kd_conv *k, const float *g, const float *w, float *d) { (void)k; (void)g; (void)w; (void)d; return -1; }
 int kd_conv_backward_weights(kd_conv *k, const float *s, const float *g, float *w, float *b) { (void)k; (void)s; (void)g; (void)w; (void)b; return -1; }
 void kd_conv_destroy(kd_conv *k) { (void)k; }
+int kd_dnnl_sgemm_nt(int m, int n, int k, const float *a, const float *b, float *c) { (void)m; (void)n; (void)k; (void)a; (void)b; (void)c; return -1; }
 
 #endif

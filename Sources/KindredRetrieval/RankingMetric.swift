@@ -131,13 +131,14 @@ public indirect enum RankingMetric: Sendable, Hashable, CustomStringConvertible 
         }
         /// Σ_{first ≤ i ≤ last} rel(i)·h(i)/(i − first + 1), with h counted from `first` (1-based ranks).
         func precisionSum(from first: Int, through last: Int) -> (sum: Double, hits: Int) {
+            // Branch-free (relevance flags are unpredictable): a miss adds an exact 0.
             var sum = 0.0, h = 0
             var i = first
             while i <= Swift.min(last, rel.count) {
-                if rel[i - 1] {
-                    h += 1
-                    sum += Double(h) / Double(i - first + 1)
-                }
+                let hit = rel[i - 1]
+                h += hit ? 1 : 0
+                let term = Double(h) / Double(i - first + 1)
+                sum += hit ? term : 0
                 i += 1
             }
             return (sum, h)

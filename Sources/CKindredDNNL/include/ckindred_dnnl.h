@@ -30,6 +30,11 @@ typedef struct {
 /// 1 when Kindred was built with oneDNN, else 0 (every `kd_conv_create` then returns NULL).
 int kd_dnnl_available(void);
 
+/// Row-major `c[m × n] = a[m × k] · b[n × k]ᵀ` by oneDNN's single-threaded sgemm (its JIT kernels;
+/// faster than OpenBLAS for the exact search's short inner dimensions). Returns 0 on success, −1 on
+/// failure or without oneDNN (the caller then uses BLAS).
+int kd_dnnl_sgemm_nt(int m, int n, int k, const float *a, const float *b, float *c);
+
 /// Creates one pass; NULL when oneDNN is missing or rejects the geometry (the caller falls back).
 kd_conv *kd_conv_create(int pass, const kd_conv_shape *shape);
 
