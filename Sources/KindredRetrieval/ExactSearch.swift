@@ -8,13 +8,15 @@ import KindredTensor
 /// The score matrix is never built whole. Each worker thread (``Parallel/threadCount`` of them) takes
 /// ``queryBlockSize`` queries at a time and walks the gallery ``galleryBlockSize`` rows at a time:
 /// each tile of scores is one single-threaded product (`Q_b · G_bᵀ`; oneDNN's sgemm for float32
-/// where Kindred is built with it, else BLAS; `KINDRED_SEARCH_GEMM=blas` forces BLAS), small enough to stay in
-/// the core's cache, and is scanned at once — sixteen items per comparison against each query's
-/// running threshold; the few that pass go to the query's candidate buffer (``TopKBuffer``: unsorted,
-/// compacted to the best k by quickselect when full, sorted once at the end). For float32 searches
-/// with k ≥ 128, each query first gets a threshold guessed from a sample of the gallery
-/// (``ThresholdSample``); a row whose guess let fewer than k items through is searched again. Threads never wait on
-/// each other and neither BLAS nor oneDNN starts threads of its own, so the cores are not oversubscribed.
+/// where Kindred is built with it, else BLAS; `KINDRED_SEARCH_GEMM=blas` forces BLAS), small
+/// enough to stay in the core's cache, and is scanned at once — sixteen items per comparison
+/// against each query's running threshold; the few that pass go to the query's candidate buffer
+/// (``TopKBuffer``: unsorted, compacted to the best k by quickselect when full, sorted once at the
+/// end). For float32 searches with k ≥ 128, each query first gets a threshold guessed from a
+/// sample of the gallery (``ThresholdSample``), and the items that beat it are packed by a C kernel
+/// (AVX-512 where the CPU has it); a row whose guess let fewer than k items through is searched
+/// again. Threads never wait on each other and neither BLAS nor oneDNN starts threads of its own,
+/// so the cores are not oversubscribed.
 ///
 /// Memory beyond the inputs, per worker: one tile (`queryBlockSize × galleryBlockSize` scalars,
 /// 2 MiB for float32 at the defaults; with a threshold sample, at most `queryBlockSize × 4096`) and
