@@ -178,7 +178,8 @@ struct TopKBuffer<T: KFloat> {
     func finish(row: Int) -> Int {
         var n = counts[row]
         if T.self == Float.self {
-            // Sorting every candidate (at most 2k + 32) costs about what a quickselect to k would.
+            // A bucket sort of every candidate (at most 2k + 32), ordered only as far as rank `depth`:
+            // about what a quickselect to k alone would cost.
             Self.bucketSort(packed + row * capacity, count: n, keep: depth, keyBits: lowBits[row]...Swift.max(lowBits[row], highBits[row]),
                             scratch: scratch)
             return Swift.min(n, depth)
@@ -218,11 +219,11 @@ struct TopKBuffer<T: KFloat> {
     }
 
     /// Sorts packed entries ascending in a few linear passes: a counting sort into about 2–4 buckets
-    /// per entry by the key's ordered bits (a monotone map, the bucket width a power of two wide enough
-    /// to span `keyBits`, which holds every entry's ordered key bits), then one insertion pass that orders each
-    /// bucket's few entries by key and index — only as far as the bucket holding rank `keep`, since
-    /// the entries past it are never read. A top-k row's keys spread over many buckets; when they do
-    /// not (many equal keys), the comparison sort is used instead.
+    /// per entry by the key's ordered bits (a monotone map; the bucket width is a power of two wide
+    /// enough to span `keyBits`, which holds every entry's ordered key bits), then one insertion pass
+    /// that orders each bucket's few entries by key and index — only as far as the bucket holding
+    /// rank `keep`, since the entries past it are never read. A top-k row's keys spread over many
+    /// buckets; when they do not (many equal keys), the comparison sort is used instead.
     ///
     /// Afterwards `a[0 ..< min(keep, n)]` holds the smallest entries in ascending order; the rest is
     /// a permutation of the others, in no particular order.
